@@ -1,0 +1,320 @@
+"""The curated interpretation layer: what each source row means, with its evidence.
+
+The files in ``data/interpretation/`` state, one entry per source row, what the row says in
+structured form (period, participants and roles, money, result and status, links, notes).
+They are plain YAML so that a reviewer reads every claim in a diff. This module loads them,
+checks their shape strictly (an unknown key is an error, not a silent no-op) and checks the
+one rule that keeps the graph honest: every ``text`` is evidence, a substring of its row
+exactly as the source writes it. Nothing here looks at the RDF; :mod:`ninek_graph.build`
+turns the checked records into triples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .paths import INTERPRETATION_DIR
+from .source import SourceDocument, SourceRow
+
+ROW_FILES = (
+    "01-driftsprosjekter.yaml",
+    "02-plan-areal-naeringsprosjekter.yaml",
+    "03-faglige-nettverksgrupper.yaml",
+    "04-andre-arbeidsomrader.yaml",
+)
+
+# Allowed keys at each level of a row entry; `text` is always evidence.
+ROW_KEYS = {
+    "line", "id", "alt_titles", "period", "participants", "roles", "result", "status",
+    "money", "links", "milestones", "notes", "decisions", "organisation_links",
+}
+PERIOD_KEYS = {"start", "end", "open", "text"}
+PARTICIPANTS_KEYS = {"all_members", "minus", "agents"}
+AGENT_KEYS = {"agent", "role", "text", "certainty", "reason"}
+MONEY_KINDS = {"grant", "cost", "saving"}
+MONEY_KEYS = {
+    "kind", "amount", "amount_text", "approximate", "estimated", "funder", "recipients",
+    "start", "end", "purpose", "text", "full_funding", "approved", "same_as",
+}
+LINK_KEYS = {"from", "relation", "to", "text", "certainty"}
+MILESTONE_KEYS = {"kind", "state", "date", "season", "text"}
+NOTE_KEYS = {"kind", "text", "note"}
+DECISION_KEYS = {"agent", "outcome", "text"}
+ORG_LINK_KEYS = {"relation", "agent", "year", "text"}
+CERTAINTIES = {"stated", "inferred"}
+
+
+class InterpretationError(ValueError):
+    """A curated file is malformed or claims something its row does not say."""
+
+
+@dataclass
+class Interpretation:
+    """All curated files, loaded and checked against the parsed source."""
+
+    rows: dict[int, dict[str, Any]]
+    categories: dict[int, str]
+    agents: dict[str, Any]
+    concepts: dict[str, Any]
+    membership: dict[str, Any]
+    notes: list[dict[str, Any]]
+    files: dict[int, str] = field(default_factory=dict)
+
+    def agent_kind(self, agent_id: str) -> str:
+        """``municipality``, ``organisation`` or ``group``."""
+        for kind in ("municipalities", "organisations", "groups"):
+            if any(entry["id"] == agent_id for entry in self.agents[kind]):
+                return {"municipalities": "municipality", "organisations": "organisation",
+                        "groups": "group"}[kind]
+        raise KeyError(agent_id)
+
+    def concept_ids(self, scheme: str) -> set[str]:
+        return {concept["id"] for concept in self.concepts["schemes"][scheme]["concepts"]}
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise InterpretationError(f"{path.name}: not valid YAML: {error}") from None
+
+
+def load(document: SourceDocument, directory: Path = INTERPRETATION_DIR) -> Interpretation:
+    """Load every curated file and check it against ``document``.
+
+    Raises :class:`InterpretationError` naming the file, the line of the source and the
+    problem: an unknown key, a reference to an unknown agent or concept, evidence that does
+    not occur in its row, a row of the source with no entry, or an entry for no row.
+    """
+    interpretation = Interpretation(
+        rows={},
+        categories={},
+        agents=_load_yaml(directory / "agents.yaml"),
+        concepts=_load_yaml(directory / "concepts.yaml"),
+        membership=_load_yaml(directory / "membership.yaml"),
+        notes=_load_yaml(directory / "notes.yaml")["notes"],
+    )
+    for name in ROW_FILES:
+        content = _load_yaml(directory / name)
+        for entry in content["rows"]:
+            line = entry.get("line")
+            if line in interpretation.rows:
+                raise InterpretationError(f"{name}: two entries for line {line}")
+            interpretation.rows[line] = entry
+            interpretation.categories[line] = content["category"]
+            interpretation.files[line] = name
+    _check(interpretation, document)
+    return interpretation
+
+
+def evidence_texts(value: Any) -> list[str]:
+    """The evidence strings of a statement: ``text`` may be one string or a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    raise InterpretationError(f"evidence must be a string or a list of strings, not {value!r}")
+
+
+def _check(interpretation: Interpretation, document: SourceDocument) -> None:
+    entries = {row.line: row for row in document.entries()}
+    missing = sorted(set(entries) - set(interpretation.rows))
+    if missing:
+        raise InterpretationError(f"source rows with no curated entry: lines {missing}")
+    extra = sorted(set(interpretation.rows) - set(entries))
+    if extra:
+        raise InterpretationError(f"curated entries for lines that are not table rows: {extra}")
+    known_agents = {
+        entry["id"]
+        for kind in ("municipalities", "organisations", "groups")
+        for entry in interpretation.agents[kind]
+    }
+    ids: dict[tuple[str, str], int] = {}
+    for line, entry in interpretation.rows.items():
+        row = entries[line]
+        where = f"{interpretation.files[line]}, line {line}"
+        checker = _RowChecker(row, where, known_agents, interpretation)
+        checker.check(entry)
+        key = ("workarea" if row.section == "andre" else "project", entry["id"])
+        if key in ids:
+            raise InterpretationError(f"{where}: id {entry['id']!r} also used on line {ids[key]}")
+        ids[key] = line
+    project_ids = {key[1] for key in ids if key[0] == "project"}
+    for line, entry in interpretation.rows.items():
+        for link in entry.get("links", []):
+            for end in (link.get("from", entry["id"]), link["to"]):
+                if end not in project_ids:
+                    raise InterpretationError(f"line {line}: link to unknown project {end!r}")
+    for note in interpretation.notes:
+        source_line = document.lines[note["line"] - 1]
+        if note["text"] not in source_line:
+            raise InterpretationError(
+                f"notes.yaml {note['id']}: evidence {note['text']!r} not on line {note['line']}"
+            )
+
+
+@dataclass
+class _RowChecker:
+    row: SourceRow
+    where: str
+    known_agents: set[str]
+    interpretation: Interpretation
+
+    def fail(self, message: str) -> None:
+        raise InterpretationError(f"{self.where}: {message}")
+
+    def keys(self, value: dict[str, Any], allowed: set[str], what: str) -> None:
+        if not isinstance(value, dict):
+            self.fail(f"{what} must be a mapping, not {value!r}")
+        unknown = set(value) - allowed
+        if unknown:
+            self.fail(f"unknown key(s) {sorted(unknown)} in {what}; allowed: {sorted(allowed)}")
+
+    def evidence(self, value: Any, what: str) -> None:
+        for text in evidence_texts(value):
+            if not text or text not in self.row.raw:
+                self.fail(f"evidence for {what} does not occur verbatim in the row: {text!r}")
+
+    def agent(self, agent_id: str, what: str) -> None:
+        if agent_id not in self.known_agents:
+            self.fail(f"{what} names unknown agent {agent_id!r} (see agents.yaml)")
+
+    def concept(self, scheme: str, concept_id: str, what: str) -> None:
+        if concept_id not in self.interpretation.concept_ids(scheme):
+            self.fail(f"{what} {concept_id!r} is not a concept of scheme {scheme!r}")
+
+    def certainty(self, value: dict[str, Any], what: str) -> None:
+        if value.get("certainty", "stated") not in CERTAINTIES:
+            self.fail(f"{what}: certainty must be one of {sorted(CERTAINTIES)}")
+
+    def check(self, entry: dict[str, Any]) -> None:
+        self.keys(entry, ROW_KEYS, "the entry")
+        if not entry.get("id"):
+            self.fail("the entry has no id")
+        for alt in entry.get("alt_titles", []):
+            self.evidence(alt["text"], "an alternative title")
+        if "period" in entry:
+            self.period(entry["period"])
+        if "participants" in entry:
+            self.participants(entry["participants"])
+        for role in entry.get("roles", []):
+            self.keys(role, AGENT_KEYS, "a role")
+            self.agent(role["agent"], "a role")
+            self.concept("role", role["role"], "role")
+            self.evidence(role["text"], f"role {role['role']} of {role['agent']}")
+            self.certainty(role, "a role")
+        for scheme in ("result", "status"):
+            if scheme in entry:
+                self.classification(scheme, entry[scheme])
+        for money in entry.get("money", []):
+            self.money(money)
+        for link in entry.get("links", []):
+            self.keys(link, LINK_KEYS, "a link")
+            self.concept("relation", link["relation"], "relation")
+            self.evidence(link["text"], "a link")
+            self.certainty(link, "a link")
+        for milestone in entry.get("milestones", []):
+            self.keys(milestone, MILESTONE_KEYS, "a milestone")
+            if milestone.get("state") not in {"delivered", "due"}:
+                self.fail("a milestone's state must be 'delivered' or 'due'")
+            self.evidence(milestone["text"], "a milestone")
+        for decision in entry.get("decisions", []):
+            self.keys(decision, DECISION_KEYS, "a decision")
+            self.agent(decision["agent"], "a decision")
+            self.concept("decision-outcome", decision["outcome"], "decision outcome")
+            self.evidence(decision["text"], "a decision")
+        for link in entry.get("organisation_links", []):
+            self.keys(link, ORG_LINK_KEYS, "an organisation link")
+            if link["relation"] not in {"founded", "dissolved", "transferred-to"}:
+                self.fail(f"unknown organisation relation {link['relation']!r}")
+            self.agent(link["agent"], "an organisation link")
+            self.evidence(link["text"], "an organisation link")
+        for note in entry.get("notes", []):
+            self.keys(note, NOTE_KEYS, "a note")
+            self.concept("note-kind", note["kind"], "note kind")
+            self.evidence(note["text"], "a data-quality note")
+
+    def period(self, period: dict[str, Any]) -> None:
+        self.keys(period, PERIOD_KEYS, "the period")
+        self.evidence(period["text"], "the period")
+        start, end = period.get("start"), period.get("end")
+        if not isinstance(start, int):
+            self.fail("the period has no integer start year")
+        if period.get("open") and end is not None:
+            self.fail("an open-ended period has no end year")
+        if not period.get("open") and not isinstance(end, int):
+            self.fail("a closed period needs an integer end year (or open: true)")
+        if isinstance(end, int) and end < start:
+            self.fail(f"the period ends ({end}) before it starts ({start})")
+
+    def participants(self, participants: dict[str, Any]) -> None:
+        self.keys(participants, PARTICIPANTS_KEYS, "participants")
+        if "all_members" in participants:
+            value = participants["all_members"]
+            self.keys(value, {"text", "count"}, "all_members")
+            self.evidence(value["text"], "all members")
+            if value.get("count") not in (None, 7, 9):
+                self.fail("all_members.count must be 7 or 9 (the counts the source uses)")
+        for key in ("minus", "agents"):
+            for agent in participants.get(key, []):
+                self.keys(agent, AGENT_KEYS, f"participants.{key}")
+                self.agent(agent["agent"], f"participants.{key}")
+                self.evidence(agent["text"], f"participant {agent['agent']}")
+                if "role" in agent:
+                    self.concept("role", agent["role"], "role")
+        if "minus" in participants and "all_members" not in participants:
+            self.fail("'minus' needs 'all_members' to subtract from")
+
+    def classification(self, scheme: str, value: Any) -> None:
+        if isinstance(value, str):
+            value = {"concept": value}
+        self.keys(value, {"concept", "text", "certainty"}, scheme)
+        self.concept(scheme, value["concept"], scheme)
+        self.certainty(value, scheme)
+        text = value.get("text")
+        if text is not None:
+            self.evidence(text, scheme)
+        elif not self._spelled_in_column(scheme, value["concept"]):
+            self.fail(
+                f"{scheme} {value['concept']!r}: the column {scheme!r} does not hold one of the "
+                "concept's spellings; give `text` evidence"
+            )
+
+    def _spelled_in_column(self, scheme: str, concept_id: str) -> bool:
+        concepts = self.interpretation.concepts["schemes"][scheme]["concepts"]
+        spellings = next(c.get("spellings", []) for c in concepts if c["id"] == concept_id)
+        return self.row.fields.get(scheme, "").strip() in spellings
+
+    def money(self, money: dict[str, Any]) -> None:
+        self.keys(money, MONEY_KEYS, "a money statement")
+        if money.get("kind") not in MONEY_KINDS:
+            self.fail(f"money kind must be one of {sorted(MONEY_KINDS)}")
+        self.evidence(money["text"], f"a {money['kind']}")
+        if "same_as" in money:
+            return
+        amount = money.get("amount")
+        if amount is not None:
+            if not isinstance(amount, int) or amount <= 0:
+                self.fail(f"a {money['kind']} amount must be a positive integer of NOK")
+            if "amount_text" not in money:
+                self.fail(f"a {money['kind']} with an amount needs amount_text evidence")
+            self.evidence(money["amount_text"], "an amount")
+        elif money["kind"] != "saving":
+            self.fail(f"a {money['kind']} needs an amount")
+        if money["kind"] == "grant":
+            if "funder" not in money:
+                self.fail("a grant needs a funder")
+            self.agent(money["funder"], "a grant's funder")
+        for recipient in money.get("recipients", []):
+            self.keys(recipient, AGENT_KEYS, "a recipient")
+            self.agent(recipient["agent"], "a recipient")
+            self.evidence(recipient["text"], "a recipient")
+            self.certainty(recipient, "a recipient")
+        if "approved" in money:
+            self.evidence(money["approved"]["text"], "an approval date")
+        if "purpose" in money:
+            self.evidence(money["purpose"], "a purpose")
