@@ -62,7 +62,9 @@ _TOKEN_PATTERNS: list[tuple[str, str]] = [
     ("KEYWORD", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("PUNCT", r"\^\^|&&|\|\||!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\];,.*+\-/|^?!=<>~]"),
 ]
-_TOKEN_RE = re.compile("|".join(f"(?P<{kind}{i}>{p})" for i, (kind, p) in enumerate(_TOKEN_PATTERNS)))
+_TOKEN_RE = re.compile(
+    "|".join(f"(?P<{kind}{i}>{p})" for i, (kind, p) in enumerate(_TOKEN_PATTERNS))
+)
 _GROUP_KIND = {f"{kind}{i}": kind for i, (kind, _) in enumerate(_TOKEN_PATTERNS)}
 _CODEPOINT_ESCAPE = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
