@@ -63,6 +63,8 @@ KINDS = (
     "identifier",
     "dataset",
     "distribution",
+    "decision",
+    "link",
 )
 
 

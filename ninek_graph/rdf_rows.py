@@ -1,0 +1,309 @@
+"""Turn one curated row into triples: the project (or work area) and its qualified nodes.
+
+Every node a user may want to cite gets an IRI (participations, exclusions, grants, costs,
+savings, milestones, decisions, links, notes); every such node carries ``nk:evidence`` (the
+substring of the row that says it) and ``prov:wasDerivedFrom`` its source row, so each
+statement can be traced to the line it came from. Amounts hang off deterministic hash IRIs
+rather than blank nodes so that the sorted N-Triples dump is byte-identical between builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from . import membership as membership_rules
+from .interpret import Interpretation, evidence_texts
+from .namespaces import NK, SCHEMA, iri
+from .source import SourceRow
+
+ROLE_PROPERTY_DIRECT = PROV.wasAssociatedWith
+RELATION_PROPERTIES = {
+    "continues": NK.continues,
+    "follow-up-of": NK.followUpOf,
+    "coordinated-with": NK.coordinatedWith,
+    "coordinated-by": NK.coordinatedBy,
+    "same-as": NK.sameWorkAs,
+}
+ORG_RELATION_PROPERTIES = {
+    "founded": NK.founded,
+    "dissolved": NK.reportsDissolutionOf,
+    "transferred-to": NK.transferredTo,
+}
+MONEY_CLASSES = {"grant": NK.Grant, "cost": NK.Cost, "saving": NK.Saving}
+
+
+def concept(scheme: str, concept_id: str) -> URIRef:
+    return iri("concept", scheme, concept_id)
+
+
+def source_row_iri(line: int) -> URIRef:
+    return iri("source", "line", str(line))
+
+
+def agent_iri(interpretation: Interpretation, agent_id: str) -> URIRef:
+    return iri(interpretation.agent_kind(agent_id), agent_id)
+
+
+def year(value: int) -> Literal:
+    return Literal(f"{value:04d}", datatype=XSD.gYear)
+
+
+def date_literal(text: str) -> Literal:
+    """``"1999-04"`` -> xsd:gYearMonth, ``"2005-06-01"`` -> xsd:date, ``"2005"`` -> gYear."""
+    datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(text)]
+    return Literal(text, datatype=datatype)
+
+
+@dataclass
+class RowBuilder:
+    """Adds the triples of one row to ``graph``."""
+
+    graph: Graph
+    interpretation: Interpretation
+    row: SourceRow
+    entry: dict[str, Any]
+    subject: URIRef = field(init=False)
+    source: URIRef = field(init=False)
+
+    def __post_init__(self) -> None:
+        kind = "workarea" if self.row.section == "andre" else "project"
+        self.subject = iri(kind, self.entry["id"])
+        self.source = source_row_iri(self.row.line)
+
+    # -- helpers -----------------------------------------------------------------------
+    def add(self, s, p, o) -> None:
+        self.graph.add((s, p, o))
+
+    def traced(self, node: URIRef, rdf_type: URIRef, evidence: Any, certainty: str = "stated"):
+        """Type ``node`` and tie it to this row: evidence text(s), source row, certainty."""
+        self.add(node, RDF.type, rdf_type)
+        for text in evidence_texts(evidence):
+            self.add(node, NK.evidence, Literal(text))
+        self.add(node, PROV.wasDerivedFrom, self.source)
+        self.add(node, NK.certainty, concept("certainty", certainty))
+
+    # -- the row -----------------------------------------------------------------------
+    def build(self) -> None:
+        g, s, fields = self.graph, self.subject, self.row.fields
+        title = fields["title"]
+        is_project = self.row.section != "andre"
+        self.add(s, RDF.type, NK.Project if is_project else NK.WorkArea)
+        self.add(s, DCTERMS.title, Literal(title))
+        self.add(s, RDFS.label, Literal(title, lang="nb"))
+        self.add(s, NK.category, concept("category", self.interpretation.categories[self.row.line]))
+        if self.row.heading_line:
+            heading = next(
+                c["id"]
+                for c in self.interpretation.concepts["schemes"]["category"]["concepts"]
+                if c.get("line") == self.row.heading_line
+            )
+            self.add(s, NK.category, concept("category", heading))
+        self.add(s, PROV.wasDerivedFrom, self.source)
+        for key, prop in (("comment", DCTERMS.description), ("description", DCTERMS.description),
+                          ("working_form", NK.workingForm), ("participants", NK.participantsText),
+                          ("period", NK.periodText)):
+            if fields.get(key, "").strip():
+                self.add(s, prop, Literal(fields[key]))
+        for alt in self.entry.get("alt_titles", []):
+            self.add(s, SKOS.altLabel, Literal(alt["title"], lang="nb"))
+        if "period" in self.entry:
+            self.period(self.entry["period"])
+        for scheme, prop in (("result", NK.result), ("status", NK.status)):
+            if scheme in self.entry:
+                value = self.entry[scheme]
+                concept_id = value if isinstance(value, str) else value["concept"]
+                self.add(s, prop, concept(scheme, concept_id))
+        self.participants(self.entry.get("participants", {}))
+        for role in self.entry.get("roles", []):
+            self.participation(role["agent"], role["role"], role["text"],
+                               role.get("certainty", "stated"))
+        for number, money in enumerate(self.entry.get("money", []), start=1):
+            self.money(money, number)
+        for link in self.entry.get("links", []):
+            self.link(link)
+        for link in self.entry.get("organisation_links", []):
+            self.organisation_link(link)
+        for number, milestone in enumerate(self.entry.get("milestones", []), start=1):
+            self.milestone(milestone, number)
+        for decision in self.entry.get("decisions", []):
+            self.decision(decision)
+        for number, note in enumerate(self.entry.get("notes", []), start=1):
+            add_note(self.graph, iri("note", f"line-{self.row.line}-{number}"), note["kind"],
+                     note["note"], note["text"], self.source, s)
+        g.add((s, NK.sourceLine, Literal(self.row.line)))
+
+    def period(self, period: dict[str, Any]) -> None:
+        self.add(self.subject, NK.startYear, year(period["start"]))
+        if period.get("end") is not None:
+            self.add(self.subject, NK.endYear, year(period["end"]))
+        self.add(self.subject, NK.openEnded, Literal(bool(period.get("open"))))
+
+    def participants(self, participants: dict[str, Any]) -> None:
+        if "all_members" in participants:
+            self.all_members(participants)
+        for agent in participants.get("agents", []):
+            self.participation(agent["agent"], agent.get("role", "participant"), agent["text"],
+                               agent.get("certainty", "stated"))
+
+    def all_members(self, participants: dict[str, Any]) -> None:
+        stated = participants["all_members"]
+        period = self.entry["period"]
+        excluded = {m["agent"] for m in participants.get("minus", [])}
+        resolved = membership_rules.resolve_all_members(
+            self.interpretation.membership, period["start"], period.get("end"),
+            stated.get("count"),
+        )
+        for member in resolved:
+            if member.municipality in excluded:
+                continue
+            node = self.participation(member.municipality, "participant", stated["text"],
+                                      "inferred", years=(member.start, member.end))
+            self.add(node, NK.resolvedFromAllMembers, Literal(True))
+        for minus in participants.get("minus", []):
+            agent = agent_iri(self.interpretation, minus["agent"])
+            node = iri("exclusion", self.entry["id"], minus["agent"])
+            self.traced(node, NK.Exclusion, minus["text"])
+            self.add(node, NK.project, self.subject)
+            self.add(node, PROV.agent, agent)
+            if "reason" in minus:
+                self.add(node, NK.reason, Literal(minus["reason"], lang="nb"))
+            self.add(self.subject, NK.excludes, agent)
+        count = stated.get("count")
+        if count == 9 and len({m.municipality for m in resolved}) != 9:
+            names = ", ".join(sorted(m.municipality for m in resolved))
+            add_note(
+                self.graph, iri("note", f"line-{self.row.line}-count"), "count-mismatch",
+                f"The row says {stated['text']!r} (nine) but the project starts in "
+                f"{period['start']}, before Våle and Ramnes merged into Re (2002-01-01); it "
+                f"resolves to {len({m.municipality for m in resolved})} municipalities over "
+                f"its period ({names}), each for the years it was a member.",
+                stated["text"], self.source, self.subject,
+            )
+
+    def participation(self, agent_id: str, role: str, evidence: Any, certainty: str = "stated",
+                      years: tuple[int, int] | None = None) -> URIRef:
+        agent = agent_iri(self.interpretation, agent_id)
+        node = iri("participation", self.entry["id"], f"{agent_id}-{role}")
+        self.traced(node, NK.Participation, evidence, certainty)
+        self.add(self.subject, PROV.qualifiedAssociation, node)
+        self.add(node, NK.project, self.subject)
+        self.add(node, PROV.agent, agent)
+        self.add(node, PROV.hadRole, concept("role", role))
+        self.add(self.subject, ROLE_PROPERTY_DIRECT, agent)
+        if years:
+            self.add(node, NK.startYear, year(years[0]))
+            self.add(node, NK.endYear, year(years[1]))
+        return node
+
+    def money(self, money: dict[str, Any], number: int) -> None:
+        kind = money["kind"]
+        if "same_as" in money:
+            # Another row states the same grant: add this row as a second source of it.
+            target = next(
+                (line, e) for line, e in self.interpretation.rows.items()
+                if e["id"] == money["same_as"] and line != self.row.line
+            )
+            grant_number = next(
+                n for n, m in enumerate(target[1]["money"], start=1) if m["kind"] == kind
+            )
+            node = iri(kind, f"{money['same_as']}-{grant_number}")
+            for text in evidence_texts(money["text"]):
+                self.add(node, NK.evidence, Literal(text))
+            self.add(node, PROV.wasDerivedFrom, self.source)
+            return
+        node = iri(kind, f"{self.entry['id']}-{number}")
+        self.traced(node, MONEY_CLASSES[kind], money["text"])
+        self.add(node, NK.project, self.subject)
+        if kind == "grant":
+            self.add(node, SCHEMA.fundedItem, self.subject)
+            funder = agent_iri(self.interpretation, money["funder"])
+            self.add(node, SCHEMA.funder, funder)
+            self.participation(money["funder"], "funder", money["text"])
+            self.add(node, NK.fullFunding, Literal(bool(money.get("full_funding"))))
+        if "amount" in money:
+            amount = URIRef(f"{node}#amount")
+            self.add(node, SCHEMA.amount, amount)
+            self.add(amount, RDF.type, SCHEMA.MonetaryAmount)
+            self.add(amount, SCHEMA.value, Literal(Decimal(money["amount"])))
+            self.add(amount, SCHEMA.currency, Literal("NOK"))
+            self.add(node, NK.amountNOK, Literal(Decimal(money["amount"])))
+            self.add(node, NK.amountText, Literal(money["amount_text"]))
+            self.add(node, NK.approximate, Literal(bool(money.get("approximate"))))
+            self.add(node, NK.estimated, Literal(bool(money.get("estimated"))))
+        else:
+            self.add(node, NK.qualitative, Literal(True))
+        for recipient in money.get("recipients", []):
+            agent = agent_iri(self.interpretation, recipient["agent"])
+            self.add(node, NK.recipient, agent)
+            self.participation(recipient["agent"], "grant-recipient", recipient["text"],
+                               recipient.get("certainty", "stated"))
+        if "start" in money:
+            self.add(node, NK.startYear, year(money["start"]))
+            self.add(node, NK.endYear, year(money["end"]))
+        if "purpose" in money:
+            self.add(node, NK.purpose, Literal(money["purpose"], lang="nb"))
+        if "approved" in money:
+            self.add(node, NK.approvalDate, date_literal(money["approved"]["date"]))
+            self.add(node, NK.evidence, Literal(money["approved"]["text"]))
+        label = {"grant": "Tilskudd", "cost": "Kostnad", "saving": "Besparelse"}[kind]
+        self.add(node, RDFS.label, Literal(f"{label}: {evidence_texts(money['text'])[0]}", lang="nb"))
+
+    def link(self, link: dict[str, Any]) -> None:
+        source_id, target_id = link.get("from", self.entry["id"]), link["to"]
+        source, target = iri("project", source_id), iri("project", target_id)
+        if self.row.section == "andre" and "from" not in link:
+            source = self.subject
+        relation = link["relation"]
+        node = iri("link", f"{source_id}--{relation}--{target_id}")
+        self.traced(node, NK.ProjectLink, link["text"], link.get("certainty", "stated"))
+        self.add(node, NK.fromEntity, source)
+        self.add(node, NK.toEntity, target)
+        self.add(node, NK.relation, concept("relation", relation))
+        self.add(source, RELATION_PROPERTIES[relation], target)
+
+    def organisation_link(self, link: dict[str, Any]) -> None:
+        agent = agent_iri(self.interpretation, link["agent"])
+        node = iri("link", f"{self.entry['id']}--{link['relation']}--{link['agent']}")
+        self.traced(node, NK.OrganisationLink, link["text"])
+        self.add(node, NK.fromEntity, self.subject)
+        self.add(node, NK.toEntity, agent)
+        self.add(node, NK.relation, concept("organisation-relation", link["relation"]))
+        if "year" in link:
+            self.add(node, NK.year, year(link["year"]))
+        self.add(self.subject, ORG_RELATION_PROPERTIES[link["relation"]], agent)
+
+    def milestone(self, milestone: dict[str, Any], number: int) -> None:
+        node = iri("milestone", f"{self.entry['id']}-{number}")
+        self.traced(node, NK.Milestone, milestone["text"])
+        self.add(node, NK.project, self.subject)
+        self.add(node, NK.milestoneKind, Literal(milestone["kind"]))
+        self.add(node, NK.delivered, Literal(milestone["state"] == "delivered"))
+        if "date" in milestone:
+            self.add(node, DCTERMS.date, date_literal(milestone["date"]))
+        if "season" in milestone:
+            self.add(node, NK.season, Literal(milestone["season"]))
+        self.add(node, RDFS.label, Literal(milestone["text"], lang="nb"))
+
+    def decision(self, decision: dict[str, Any]) -> None:
+        node = iri("decision", self.entry["id"], decision["agent"])
+        self.traced(node, NK.CouncilDecision, decision["text"])
+        self.add(node, NK.project, self.subject)
+        self.add(node, PROV.agent, agent_iri(self.interpretation, decision["agent"]))
+        self.add(node, NK.outcome, concept("decision-outcome", decision["outcome"]))
+
+
+def add_note(graph: Graph, node: URIRef, kind: str, text: str, evidence: str,
+             source: URIRef, about: URIRef | None) -> None:
+    """A data-quality note: what is odd, the evidence, where, and what it concerns."""
+    graph.add((node, RDF.type, NK.DataQualityNote))
+    graph.add((node, NK.noteKind, concept("note-kind", kind)))
+    graph.add((node, RDFS.comment, Literal(" ".join(text.split()), lang="en")))
+    graph.add((node, NK.evidence, Literal(evidence)))
+    graph.add((node, PROV.wasDerivedFrom, source))
+    if about is not None:
+        graph.add((node, NK.concerns, about))
