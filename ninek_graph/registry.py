@@ -210,7 +210,7 @@ _COUNTY_MERGER = re.compile(
     r"I (\d{4}) ble ((?:\d{2} [A-ZÆØÅ][\wæøå]*(?:, | og ))+\d{2} [A-ZÆØÅ][\wæøå]*) "
     r"(?:ble )?slått sammen til (?:nytt fylke )?(\d{2}) "
 )
-_SENTENCE = re.compile(r"(?<=[\wæøå)])\.\s*(?=[A-ZÆØÅ]|\d{2}\.\d{2}\.)|\n")
+_SENTENCE = re.compile(r"(?<=[\wæøå)])\.\s*(?=[A-ZÆØÅ]|\d{2}\.\d{2}\.|\d{2,4} [A-ZÆØÅ])|\n")
 
 
 @dataclass
@@ -242,22 +242,31 @@ def _date_in(sentence: str, before: int) -> tuple[date, bool] | None:
     return (min(starts) if starts else date(year, 1, 1)), False
 
 
-def _sentences() -> Iterable[tuple[str, URIRef]]:
+def _sentences() -> Iterable[tuple[str, URIRef, str]]:
+    """(sentence, version IRI, the text before it in the same note) for every SSB text."""
     seen = set()
     for version in ssb_versions():
         for text in version.texts:
+            before = ""
             for sentence in _SENTENCE.split(text):
                 sentence = re.sub(r"\s+", " ", sentence).strip()
                 if sentence and (sentence, version.iri) not in seen:
                     seen.add((sentence, version.iri))
-                    yield sentence, version.iri
+                    yield sentence, version.iri, before
+                before += " " + sentence + "."
+
+
+def _dated(sentence: str, before: str, position: int) -> tuple[date, bool] | None:
+    """The date of a statement: written in its sentence, else the last date written earlier
+    in the same note (SSB's notes are chronological: "I 2020 ble ... Samtidig ble ...")."""
+    return _date_in(sentence, position) or (_date_in(before, len(before)) if before else None)
 
 
 @cache
 def text_events() -> tuple[TextEvent, ...]:
     """Mergers and renames as SSB's texts state them, one per (predecessors, successor)."""
     found: dict[tuple, TextEvent] = {}
-    for sentence, source in _sentences():
+    for sentence, source, before in _sentences():
         for match in re.finditer(r"slått sammen til", sentence):
             chains = [c for c in _CHAIN.finditer(sentence[: match.start()])]
             if not chains:
@@ -272,16 +281,22 @@ def text_events() -> tuple[TextEvent, ...]:
                 succ, new = (m1.group(2), normalise_name(m1.group(3))), bool(m1.group(1))
             else:
                 continue
-            when = _date_in(sentence, match.start())
+            when = _dated(sentence, before, match.start())
             if when:
                 _add(found, "merger", preds, succ, new, when, sentence, source)
         for pattern in _RENAME:
             for m in pattern.finditer(sentence):
-                when = _date_in(sentence, m.start() + len(sentence))
+                when = _dated(sentence, before, len(sentence))
                 if when:
                     preds = ((m.group(1), normalise_name(m.group(2)), False),)
                     succ = (m.group(1), normalise_name(m.group(3)))
                     _add(found, "rename", preds, succ, False, when, sentence, source)
+    # a number of a county formed by a merger cannot be older than that county
+    formed = {target: when for when, _, target, _, _ in county_mergers()}
+    for event in found.values():
+        start = formed.get(event.successor[0][:2])
+        if start and event.date < start:
+            event.date, event.exact = start, False
     return tuple(sorted(found.values(), key=lambda e: (e.date, e.successor)))
 
 
@@ -309,10 +324,10 @@ def _add(found, kind, preds, succ, new, when, sentence, source) -> None:
 def county_mergers() -> tuple[tuple[date, frozenset[str], str, URIRef, str], ...]:
     """(date, merged county numbers, new county number, source, sentence) from SSB's notes."""
     out = {}
-    for sentence, source in _sentences():
+    for sentence, source, before in _sentences():
         for m in _COUNTY_MERGER.finditer(sentence):
             counties = frozenset(re.findall(r"\b(\d{2}) ", m.group(2)))
-            when = _date_in(sentence, m.end())[0]
+            when = _dated(sentence, before, m.end())[0]
             out.setdefault((when, counties, m.group(3)), (source, sentence))
     return tuple((d, c, t, s, txt) for (d, c, t), (s, txt) in sorted(out.items(),
                                                                       key=lambda x: x[0][0]))
@@ -452,7 +467,8 @@ def history() -> History:
         pred_codes = [p[0] for p in event.predecessors]
         if not set(pred_codes) & scope or not all(c in holders for c in pred_codes):
             continue
-        note = f"end: SSB {event.kind} sentence: {event.sentences[0]}"
+        sentence = min(event.sentences, key=len)
+        note = f"end: SSB {event.kind} sentence: {sentence}"
         preds = [holders[c] for c in pred_codes]
         code, name = event.successor
         if event.kind == "rename":
@@ -460,8 +476,7 @@ def history() -> History:
             holder.former_names.append(holder.name)
             holder.name = name
             holder.numbers.append(NumberPeriod(code, name, event.date, None, list(event.sources),
-                                               ["begin: SSB rename sentence: "
-                                                + event.sentences[0]]))
+                                               ["begin: SSB rename sentence: " + sentence]))
             holders[code] = holder
             events.append(ChangeEvent("rename", event.date, [holder], [holder], [], event))
             continue
@@ -482,8 +497,7 @@ def history() -> History:
             if p is not successor:
                 p.end = event.date - ONE_DAY
         successor.numbers.append(NumberPeriod(code, name, event.date, None, list(event.sources),
-                                              ["begin: SSB merger sentence: "
-                                               + event.sentences[0]]))
+                                              ["begin: SSB merger sentence: " + sentence]))
         holders[code] = successor
         partial = [holders_p for holders_p, (_, _, part) in zip(preds, event.predecessors,
                                                                strict=True) if part]
@@ -525,6 +539,11 @@ def _check_against_versions(municipalities: list[Municipality], scope: set[str])
         expected = {p.number: p.name for m in municipalities for p in m.numbers
                     if p.covers(version.valid_from) and p.number}
         actual = {c: normalise_name(n) for c, n in version.items.items() if c in scope}
+        for m in municipalities:
+            for p in m.numbers:
+                if p.covers(version.valid_from) and actual.get(p.number) == p.name \
+                        and version.iri not in p.sources:
+                    p.sources.append(version.iri)
         if expected != actual:
             raise RegistryError(
                 f"{version.name}: SSB lists {sorted(actual.items())} but the derived history "
@@ -795,15 +814,16 @@ def _registry_graph() -> Graph:
             f" ({event.date.isoformat()})", lang="nb")))
         graph.add((node, RDFS.label, Literal(
             f"{en}: {names} -> {event.text.successor[1]} ({event.date.isoformat()})", lang="en")))
-        for sentence in event.text.sentences:
-            graph.add((node, DCTERMS.description, Literal(sentence, lang="nb")))
+        graph.add((node, DCTERMS.description,
+                   Literal(min(event.text.sentences, key=len), lang="nb")))
         for source in event.text.sources:
             graph.add((node, DCTERMS.source, source))
         for p in event.predecessors:
             graph.add((node, ORG.originalOrganization, _municipality_iri(p)))
         for s in event.successors:
             graph.add((node, ORG.resultingOrganization, _municipality_iri(s)))
-            graph.add((_municipality_iri(s), ORG.resultedFrom, node))
+            if s not in event.predecessors:
+                graph.add((_municipality_iri(s), ORG.resultedFrom, node))
             for p in event.predecessors:
                 graph.add((_municipality_iri(p), ORG.changedBy, node))
                 if p is not s:
@@ -817,7 +837,6 @@ def _registry_graph() -> Graph:
         graph.add((node, RDF.type, ADMS.Identifier))
         graph.add((node, RDF.type, NK.OrganisationNumber))
         graph.add((node, SKOS.notation, Literal(org.number, datatype=NK.organisasjonsnummer)))
-        graph.add((node, NK.registeredName, Literal(org.row["name"])))
         graph.add((node, ADMS.schemaAgency, Literal(BRREG)))
         graph.add((node, RDFS.label, Literal(f"organisasjonsnummer {org.number}", lang="nb")))
         graph.add((node, DCTERMS.source, CROSSWALK_IRI))
