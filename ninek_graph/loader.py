@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from SPARQLWrapper import BASIC, DIGEST, JSON, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     EndPointNotFound,
@@ -36,7 +36,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
-from .remote import _engine_message, render_iri
+from .remote import HttpAuth, _engine_message, render_iri
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class Batch:
     graph: str
     file: Path
     lines: list[str]
+    has_bnodes: bool
     first: int  # 1-based triple index in the file (N-Triples: the line number)
     last: int
     where: str  # "lines 1-5000 of x.nt" / "triples 1-5000 of x.ttl"
@@ -112,11 +113,11 @@ def load_into_endpoint(
         distinct: set[str] = set()
         for batch in _batches(graph, path, batch_triples):
             try:
-                client.update(f"INSERT DATA {{ GRAPH <{target}> {{\n" + "\n".join(batch.lines)
-                              + "\n} }")
+                client.update(_insert(target, batch))
             except LoadError as e:
                 if replace:
-                    _drop_quietly(client, target)
+                    if sent:
+                        _drop_quietly(client, target)
                     state = f"graph <{graph}> was not changed"
                 else:
                     state = (f"graph <{graph}> now holds the {sent} triples before that batch "
@@ -202,17 +203,30 @@ def _batches(graph: str, path: Path, size: int) -> Iterator[Batch]:
 
     lines: list[str] = []
     start = 0
+    bnodes = False
     open_until = -1  # index of the last use of any blank node in the current batch
     for i, q in enumerate(quads):
         lines.append(f"{q.subject} {q.predicate} {q.object} .")
         for t in (q.subject, q.object):
             if isinstance(t, ox.BlankNode):
                 open_until = max(open_until, last_use[t.value])
+                bnodes = True
         if len(lines) >= size and open_until <= i:
-            yield Batch(graph, path, lines, start + 1, i + 1, where(start, i))
-            lines, start = [], i + 1
+            yield Batch(graph, path, lines, bnodes, start + 1, i + 1, where(start, i))
+            lines, start, bnodes = [], i + 1, False
     if lines:
-        yield Batch(graph, path, lines, start + 1, len(quads), where(start, len(quads) - 1))
+        yield Batch(graph, path, lines, bnodes, start + 1, len(quads),
+                    where(start, len(quads) - 1))
+
+
+def _insert(graph: str, batch: Batch) -> str:
+    """``INSERT DATA``; with blank nodes ``INSERT {...} WHERE {}``, which means the same (one
+    solution, so each label is one fresh node; section 3.1.3) and which Virtuoso accepts
+    (its INSERT DATA refuses blank nodes: "SP031 ... not allowed in a constant clause")."""
+    body = f"GRAPH <{graph}> {{\n" + "\n".join(batch.lines) + "\n}"
+    if batch.has_bnodes:
+        return f"INSERT {{ {body} }} WHERE {{ }}"
+    return f"INSERT DATA {{ {body} }}"
 
 
 def _drop_quietly(client: _Client, graph: str) -> None:
@@ -229,9 +243,14 @@ class _Client:
                  timeout: float):
         self.url = url
         self.user = user
-        self.password = password
         self.auth = auth
         self.timeout = timeout
+        # Our own Authorization header (SPARQLWrapper's Digest would install process-wide
+        # credentials: see remote.HttpAuth).
+        self._auth = (
+            HttpAuth(url, user, password, auth) if user is not None and password is not None
+            else None
+        )
 
     def _wrapper(self, text: str) -> SPARQLWrapper:
         sw = SPARQLWrapper(self.url, updateEndpoint=self.url)
@@ -239,17 +258,22 @@ class _Client:
         sw.setRequestMethod(URLENCODED)
         sw.setOnlyConneg(True)
         sw.setTimeout(int(self.timeout))
-        if self.user is not None and self.password is not None:
-            sw.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
-            sw.setCredentials(self.user, self.password)
+        header = self._auth.header() if self._auth is not None else None
+        if header is not None:
+            sw.addCustomHttpHeader("Authorization", header)
         sw.setQuery(text)
         return sw
 
-    def _run(self, sw: SPARQLWrapper) -> bytes:
+    def _run(self, text: str, fmt: str | None = None, retry: bool = True) -> bytes:
+        sw = self._wrapper(text)
+        if fmt is not None:
+            sw.setReturnFormat(fmt)
         try:
             result = sw.query()
             return result.response.read()
-        except Unauthorized:
+        except Unauthorized as e:
+            if retry and self._auth is not None and self._auth.learn(e):
+                return self._run(text, fmt, retry=False)
             hint = (
                 "pass --user and --password" if self.user is None else
                 f"check --user/--password (sent with HTTP {self.auth.capitalize()}; try "
@@ -277,14 +301,13 @@ class _Client:
             raise LoadError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
 
     def update(self, text: str) -> None:
-        self._run(self._wrapper(text))
+        self._run(text)
 
     def count(self, graph: str) -> int | None:
         """Triples in ``graph``, asked through the same URL (None when it cannot say)."""
-        sw = self._wrapper(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-        sw.setReturnFormat(JSON)
+        text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         try:
-            data = json.loads(self._run(sw))
+            data = json.loads(self._run(text, JSON))
             return int(data["results"]["bindings"][0]["n"]["value"])
         except (LoadError, ValueError, KeyError, IndexError) as e:
             log.warning("could not count the triples in <%s>: %s", graph, e)

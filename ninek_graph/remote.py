@@ -55,20 +55,20 @@ Limits, measured on Virtuoso 7.2.5 (``ResultSetMaxRows`` = cap, ``timeout`` para
 from __future__ import annotations
 
 import ast
+import base64
 import json
 import logging
 import re
 import time
 import urllib.error
+import urllib.request
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 from SPARQLWrapper import (
     ASK,
-    BASIC,
     CONSTRUCT,
     DESCRIBE,
-    DIGEST,
     JSON,
     POST,
     SELECT,
@@ -253,6 +253,54 @@ def _engine_message(exc: SPARQLWrapperException) -> str:
     return text.split("\n\nSPARQL query:", 1)[0].strip()
 
 
+class _Challenged(Exception):
+    """A 401 with a Digest challenge we can now answer: send the request again."""
+
+
+class HttpAuth:
+    """HTTP Basic or Digest credentials for one endpoint, sent as a header of our own.
+
+    SPARQLWrapper's own Digest support calls ``urllib.request.install_opener``, which makes
+    the credentials *process-wide*: any later request, from any client, answers a challenge
+    with them. So we compute the header here (with the standard library's Digest code) and
+    give it to SPARQLWrapper as a custom header. :meth:`learn` takes the server's challenge
+    from a 401 answer; the caller then retries once.
+    """
+
+    def __init__(self, url: str, user: str, password: str, kind: str = "digest"):
+        if kind not in ("digest", "basic"):
+            raise ValueError(f"auth must be 'digest' or 'basic', not {kind!r}")
+        self.url = url
+        self.kind = kind
+        self._basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        mgr.add_password(None, url, user, password)
+        self._digest = urllib.request.AbstractDigestAuthHandler(mgr)
+        self._challenge: dict[str, str] | None = None
+
+    def header(self) -> str | None:
+        """The ``Authorization`` value to send now (None: wait for a Digest challenge)."""
+        if self.kind == "basic":
+            return "Basic " + self._basic
+        if self._challenge is None:
+            return None
+        value = self._digest.get_authorization(
+            urllib.request.Request(self.url, method="POST"), self._challenge
+        )
+        return None if value is None else "Digest " + value
+
+    def learn(self, exc: BaseException) -> bool:
+        """Take a Digest challenge from the 401 behind ``exc``; True if there was a new one."""
+        http_error = exc if isinstance(exc, urllib.error.HTTPError) else exc.__context__
+        headers = getattr(http_error, "headers", None)
+        value = headers.get("WWW-Authenticate", "") if headers is not None else ""
+        if self.kind != "digest" or not value.lower().startswith("digest "):
+            return False
+        items = urllib.request.parse_http_list(value[7:])
+        self._challenge = urllib.request.parse_keqv_list(items)
+        return True
+
+
 class RemoteBackend:
     """A read-only remote SPARQL 1.1 endpoint, reached with SPARQLWrapper.
 
@@ -282,8 +330,11 @@ class RemoteBackend:
         for g in self.default_graphs:
             render_iri(g)
         self.user = user
-        self.password = password
         self.auth = auth
+        self._auth = (
+            HttpAuth(endpoint_url, user, password, auth)
+            if user is not None and password is not None else None
+        )
         self.engine_max_rows = engine_max_rows
 
     # -- the protocol --------------------------------------------------------------------------
@@ -300,23 +351,31 @@ class RemoteBackend:
         """Run ``text`` on the endpoint; see the module docstring for how limits are read."""
         if substitutions:
             text = text.rstrip() + "\n" + values_block(substitutions)
-        sw = self._wrapper(text, timeout)
-        for param, graphs in self._dataset(text, default_graph_uris, named_graph_uris):
-            for g in graphs:
-                sw.addParameter(param, render_iri(g)[1:-1])
-        form = sw.queryType if sw.queryType in (SELECT, ASK, CONSTRUCT, DESCRIBE) else SELECT
-        if form in (CONSTRUCT, DESCRIBE):
-            sw.setReturnFormat(TURTLE)  # only to get past SPARQLWrapper; Accept is ours:
-            sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.5")
-        else:
-            sw.setReturnFormat(JSON)
-            sw.addParameter("maxrows", str(max_rows + 1))  # Virtuoso: a per-request cap
-        # Virtuoso's own limit, in ms; it stops the query there (a client that hangs up
-        # would leave it running).
-        sw.addParameter("timeout", str(max(1, int(timeout * 1000))))
+        dataset = self._dataset(text, default_graph_uris, named_graph_uris)
+
+        def request() -> SPARQLWrapper:
+            sw = self._wrapper(text, timeout)
+            for param, graphs in dataset:
+                for g in graphs:
+                    sw.addParameter(param, render_iri(g)[1:-1])
+            if sw.queryType in (CONSTRUCT, DESCRIBE):
+                sw.setReturnFormat(TURTLE)  # only to get past SPARQLWrapper; Accept is ours:
+                sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.5")
+            else:
+                sw.setReturnFormat(JSON)
+                sw.addParameter("maxrows", str(max_rows + 1))  # Virtuoso: a per-request cap
+            # Virtuoso's own limit, in ms; it stops the query there (a client that hangs up
+            # would leave it running).
+            sw.addParameter("timeout", str(max(1, int(timeout * 1000))))
+            return sw
 
         started = time.monotonic()
-        body, headers = self._send(sw, timeout)
+        sw = request()
+        form = sw.queryType if sw.queryType in (SELECT, ASK, CONSTRUCT, DESCRIBE) else SELECT
+        try:
+            body, headers = self._send(sw, timeout)
+        except _Challenged:
+            body, headers = self._send(request(), timeout, retry=False)
         elapsed = time.monotonic() - started
         self._check_partial(headers, elapsed, timeout)
 
@@ -356,9 +415,9 @@ class RemoteBackend:
         sw.setOnlyConneg(True)  # no format=/output= parameters: the Accept header decides
         sw.setTimeout(int(timeout + CLIENT_GRACE_S + 0.999))
         sw.setQuery(text)
-        if self.user is not None and self.password is not None:
-            sw.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
-            sw.setCredentials(self.user, self.password)
+        header = self._auth.header() if self._auth is not None else None
+        if header is not None:
+            sw.addCustomHttpHeader("Authorization", header)
         return sw
 
     def _dataset(
@@ -384,7 +443,9 @@ class RemoteBackend:
         graphs = self.default_graphs or (EMPTY_GRAPH,)
         return [("default-graph-uri", graphs), ("named-graph-uri", graphs)]
 
-    def _send(self, sw: SPARQLWrapper, timeout: float) -> tuple[bytes, dict[str, str]]:
+    def _send(
+        self, sw: SPARQLWrapper, timeout: float, retry: bool = True
+    ) -> tuple[bytes, dict[str, str]]:
         where = self.endpoint_url
         try:
             result = sw.query()
@@ -405,7 +466,9 @@ class RemoteBackend:
                 m = _LINE.search(msg)
                 raise QuerySyntaxError(msg, line=int(m.group(1)) if m else None) from None
             raise BackendUnavailable(f"the SPARQL endpoint {where} failed (500): {msg}") from None
-        except Unauthorized:
+        except Unauthorized as e:
+            if retry and self._auth is not None and self._auth.learn(e):
+                raise _Challenged() from None
             raise BackendUnavailable(
                 f"the SPARQL endpoint {where} wants credentials (401): configure a user and "
                 "password for it"
