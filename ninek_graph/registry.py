@@ -923,8 +923,10 @@ def unlinked() -> list[tuple[URIRef, str]]:
         subject = iri("municipality", slug)
         reasons = list(h.notes.get(slug, []))
         if (subject, OWL.sameAs, None) not in graph:
-            reasons.append("no Wikidata item verified in crosswalk.tsv (README: items of "
-                           "dissolved and pre-merger municipalities are not verified)")
+            reasons.append(
+                "no Wikidata item verified (README: items of dissolved and pre-merger "
+                "municipalities are not verified)" if m.end else
+                "crosswalk.tsv names no Wikidata item for it")
         if not any((node, RDF.type, NK.OrganisationNumber) in graph
                    for node in graph.objects(subject, ADMS.identifier)):
             reasons.append("no organisation number of its municipal authority verified in "
