@@ -1,0 +1,180 @@
+"""The embedded back-end: a pyoxigraph store queried in killable worker processes.
+
+The store is loaded once, in the process that builds the back-end; queries never run in that
+process but in :class:`~ninek_graph.workers.WorkerPool` children forked from it, so a
+runaway query can be stopped at its deadline (pyoxigraph has no timeout of its own).
+
+Dataset semantics (SPARQL 1.1 Query, section 13; Protocol, section 2.1.4): with neither
+protocol dataset parameters nor FROM / FROM NAMED, the default graph is the union of the
+published graphs (``use_default_graph_as_union``) and ``GRAPH`` sees each of them. Protocol
+parameters replace the query's dataset; a dataset part left unnamed is then empty. A query's
+own FROM / FROM NAMED is left to the engine, which only selects graphs already in the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ninek_graph import sparql_guard
+from ninek_graph.backend import BackendUnavailable, QueryOutcome, QuerySyntaxError, Term
+from ninek_graph.results import term_from_oxigraph, term_to_oxigraph
+from ninek_graph.workers import WorkerPool
+
+_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+_CHAR_CLASS = re.compile(r"\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What crosses the pipe to a worker (plain values only)."""
+
+    text: str
+    form: str
+    substitutions: dict[str, Term] = field(default_factory=dict)
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    names_dataset: bool = False
+    max_rows: int = 10_000
+
+
+def syntax_error_from_oxigraph(error: SyntaxError, text: str) -> QuerySyntaxError:
+    """pyoxigraph's ``error at LINE:COLUMN: expected ...`` (1-based) as a QuerySyntaxError
+    whose message a person can read: character-class listings are shortened."""
+    message = str(error)
+    match = _POSITION.match(message)
+    if match is None:
+        return QuerySyntaxError(f"Syntax error: {message}")
+    line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+    if _CHAR_CLASS.search(detail):
+        detail = _CHAR_CLASS.sub("", detail)
+        detail = re.sub(r"(,\s*)+(?=,|$)", "", re.sub(r"\s+", " ", detail)).rstrip(", ")
+        detail += " (or a name character)"
+    lines = text.splitlines() or [""]
+    near = lines[line - 1][max(0, column - 11): column + 19].strip() if line <= len(lines) else ""
+    where = f"line {line}, column {column}" + (f" (near {near!r})" if near else "")
+    return QuerySyntaxError(f"Syntax error at {where}: {detail}", line, column)
+
+
+def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
+    """Run one query in a worker process and cap the answer (reads ``max_rows + 1`` to know
+    whether the cap cut it)."""
+    kwargs: dict = {}
+    if request.default_graph_uris or request.named_graph_uris:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graph_uris]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graph_uris]
+    elif not request.names_dataset:
+        kwargs["use_default_graph_as_union"] = True
+    if request.substitutions:
+        kwargs["substitutions"] = {
+            ox.Variable(name.lstrip("?$")): term_to_oxigraph(term)
+            for name, term in request.substitutions.items()
+        }
+    try:
+        answer = store.query(request.text, **kwargs)
+        outcome = QueryOutcome(form=request.form)
+        if isinstance(answer, ox.QueryBoolean):
+            outcome.form = "ASK"
+            outcome.boolean = bool(answer)
+            return outcome
+        if isinstance(answer, ox.QuerySolutions):
+            outcome.variables = [v.value for v in answer.variables]
+            for solution in itertools.islice(answer, request.max_rows + 1):
+                outcome.rows.append([None if solution[v] is None else term_from_oxigraph(
+                    solution[v]) for v in outcome.variables])
+            kept = outcome.rows
+        else:
+            for triple in itertools.islice(answer, request.max_rows + 1):
+                outcome.triples.append((term_from_oxigraph(triple.subject),
+                                        term_from_oxigraph(triple.predicate),
+                                        term_from_oxigraph(triple.object)))
+            kept = outcome.triples  # type: ignore[assignment]
+    except SyntaxError as error:
+        raise syntax_error_from_oxigraph(error, request.text) from None
+    except OSError as error:
+        raise BackendUnavailable(f"The store failed while answering: {error}") from None
+    if len(kept) > request.max_rows:
+        del kept[request.max_rows:]
+        what = "rows" if outcome.form == "SELECT" else "triples"
+        outcome.truncated = True
+        outcome.warnings.append(
+            f"The answer was cut at {request.max_rows:,} {what}, this endpoint's limit; "
+            "add ORDER BY with LIMIT and OFFSET to page through the rest."
+        )
+    return outcome
+
+
+class OxigraphBackend:
+    """The :class:`~ninek_graph.backend.Backend` over an in-process pyoxigraph store.
+
+    Build it in the process that will serve (or, with gunicorn's ``preload_app``, in the
+    master before it forks): loading happens here, queries only in forked workers.
+    """
+
+    name = "oxigraph"
+
+    def __init__(self, store: ox.Store, *, workers: int = 2, graphs: Iterable[str] | None = None):
+        self._store = store
+        if graphs is None:
+            # Read once, now, before any worker exists: the parent never queries later.
+            graphs = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+        self._graphs = frozenset(graphs)
+        self._pool = WorkerPool(partial(_execute, store), size=workers,
+                                name="Oxigraph query worker")
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, str | os.PathLike[str]], *,
+                   workers: int = 2) -> OxigraphBackend:
+        """Load each N-Triples / Turtle file (by extension: .nt, .ttl) into the named graph
+        its key names, with pyoxigraph's own parser, into an in-memory store."""
+        store = ox.Store()
+        for graph, path in files.items():
+            rdf_format = ox.RdfFormat.from_extension(Path(path).suffix.lstrip("."))
+            if rdf_format not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE):
+                raise ValueError(f"{path}: expected an .nt or .ttl file")
+            store.load(path=os.fspath(path), format=rdf_format, to_graph=ox.NamedNode(graph))
+        return cls(store, workers=workers, graphs=files.keys())
+
+    @property
+    def pool(self) -> WorkerPool:
+        return self._pool
+
+    def graph_names(self) -> set[str]:
+        return set(self._graphs)
+
+    def query(
+        self,
+        text: str,
+        *,
+        substitutions: dict[str, Term] | None = None,
+        default_graph_uris: tuple[str, ...] = (),
+        named_graph_uris: tuple[str, ...] = (),
+        timeout: float = 10.0,
+        max_rows: int = 10_000,
+    ) -> QueryOutcome:
+        """Run ``text`` in a worker within ``timeout`` seconds, capped at ``max_rows``.
+
+        The guard runs again here (defence in depth: pyoxigraph would follow SERVICE), with
+        the store's own graphs as the allowed dataset.
+        """
+        info = sparql_guard.check(text, allowed_graphs=self._graphs, max_length=sys.maxsize)
+        sparql_guard.check_dataset_parameters(default_graph_uris, named_graph_uris,
+                                              allowed_graphs=self._graphs)
+        request = _Request(
+            text=text, form=info.form or "SELECT", substitutions=dict(substitutions or {}),
+            default_graph_uris=tuple(default_graph_uris),
+            named_graph_uris=tuple(named_graph_uris), names_dataset=info.names_dataset,
+            max_rows=max_rows,
+        )
+        return self._pool.run(request, timeout=timeout)
+
+    def close(self) -> None:
+        self._pool.close()

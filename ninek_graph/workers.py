@@ -1,0 +1,388 @@
+"""A pool of forked worker processes that run queries with a real deadline.
+
+pyoxigraph has no query timeout and a running query cannot be interrupted from another thread
+(it releases the GIL but never checks for signals), so the only reliable way to stop one is to
+run it in a process that can be killed. Each worker is forked from the process that holds the
+loaded store, so it shares the store's memory copy-on-write and needs no reload. At the
+deadline the parent SIGKILLs the worker, reaps it, forks a replacement and raises
+:class:`QueryTimeout`; the other workers keep serving.
+
+Fork safety (POSIX ``fork`` copies only the calling thread, and any lock another thread held
+stays locked in the child):
+
+* the parent never runs queries on the store, so no engine lock can be held at fork time;
+  everything a worker touches after the fork is its own pipe, :mod:`pickle` and the handler;
+* workers are forked lazily, on first use, and the pool notices when it is used in a process
+  other than the one that created it (``os.getpid()`` changed: gunicorn forked its workers
+  from a master that built the back-end with ``preload_app``). It then drops the inherited
+  pipes, which belong to the master's workers, and forks workers of its own;
+* forking is serialized and every worker closes the pipe ends of its siblings, so a worker
+  that dies is seen at once as end-of-file on its pipe (and reported as
+  :class:`BackendUnavailable`, not as a hang);
+* workers leave with ``os._exit``: no atexit handlers, no flushing of the parent's buffers.
+
+Requests and answers cross the pipes as length-prefixed pickles of plain values.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import struct
+import threading
+import time
+import traceback
+import warnings
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ninek_graph.backend import BackendUnavailable, QueryError, QueryTimeout
+
+# Python 3.12+ warns on fork() in a threaded process because locks held by other threads
+# stay locked in the child. The workers touch no such lock (see the module docstring).
+warnings.filterwarnings(
+    "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
+)
+
+_HEADER = struct.Struct(">Q")
+_CHUNK = 1 << 20
+# Signals a web server may have given handlers to; a worker must just die on them.
+_RESET_SIGNALS = [getattr(signal, name) for name in
+                  ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGABRT",
+                   "SIGWINCH", "SIGCHLD") if hasattr(signal, name)]
+
+
+class WorkerError(RuntimeError):
+    """The handler raised something that is not a :class:`QueryError`: a bug of ours, kept
+    apart so that the endpoint answers 500 with the worker's traceback in its log."""
+
+
+@dataclass(eq=False)
+class _Worker:
+    pid: int
+    to_child: int
+    from_child: int
+
+
+class _Died(Exception):
+    pass
+
+
+class _Expired(Exception):
+    pass
+
+
+def _write_message(fd: int, blob: bytes) -> None:
+    view = memoryview(_HEADER.pack(len(blob)) + blob)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    parts, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, _CHUNK))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
+
+
+def _read_message(fd: int) -> bytes | None:
+    """Blocking read of one message (the worker side); ``None`` at end of file."""
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(fd, _HEADER.unpack(header)[0])
+
+
+def _read_until(fd: int, deadline: float) -> bytes:
+    """Read one message, giving up at ``deadline`` (raises _Expired) or end of file (_Died)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    buffer = bytearray()
+    needed: int | None = None
+    while needed is None or len(buffer) < needed:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000))):
+            if time.monotonic() >= deadline:
+                raise _Expired
+            continue
+        want = _CHUNK if needed is None else min(_CHUNK, needed - len(buffer))
+        chunk = os.read(fd, want)
+        if not chunk:
+            raise _Died
+        buffer += chunk
+        if needed is None and len(buffer) >= _HEADER.size:
+            needed = _HEADER.size + _HEADER.unpack(bytes(buffer[: _HEADER.size]))[0]
+    return bytes(buffer[_HEADER.size:])
+
+
+_POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+
+
+def _renew_locks_after_fork() -> None:
+    """In a forked child every pool gets fresh locks: another thread of the parent may have
+    held the old ones at the moment of the fork."""
+    for pool in list(_POOLS):
+        pool._new_locks()
+
+
+os.register_at_fork(after_in_child=_renew_locks_after_fork)
+
+
+class WorkerPool:
+    """Up to ``size`` forked processes that call ``handler(payload)`` one request at a time.
+
+    ``handler`` runs in the child, so it may use anything the parent had in memory when the
+    worker was forked (for example a loaded pyoxigraph ``Store``); ``payload`` and its return
+    value must pickle. Thread-safe: many threads may call :meth:`run` at once.
+    """
+
+    def __init__(self, handler: Callable[[Any], Any], *, size: int = 2,
+                 name: str = "query worker"):
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self._handler = handler
+        self.size = size
+        self.name = name
+        self.fork_seconds: list[float] = []  # duration of each fork() call, for measurement
+        self._pid = os.getpid()
+        self._closed = False
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._started = 0
+        self._new_locks()
+        _POOLS.add(self)
+
+    def _new_locks(self) -> None:
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._fork_lock = threading.Lock()
+
+    # --- the public surface ---------------------------------------------------------------
+    def run(self, payload: Any, *, timeout: float) -> Any:
+        """Run ``handler(payload)`` in a worker and return its result within ``timeout``
+        seconds (queue wait included). Re-raises the handler's :class:`QueryError`; raises
+        :class:`QueryTimeout` at the deadline, :class:`BackendUnavailable` when the worker
+        died and :class:`WorkerError` when the handler raised anything else."""
+        deadline = time.monotonic() + timeout
+        self._adopt_process()
+        worker = self._acquire(deadline, timeout)
+        try:
+            _write_message(worker.to_child, pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
+            blob = _read_until(worker.from_child, deadline)
+        except _Expired:
+            self._retire(worker, kill=True)
+            raise QueryTimeout(
+                f"The query ran longer than the time limit of {timeout:g} s and was stopped. "
+                "Make it more selective (fewer unbound patterns, a LIMIT, fewer OPTIONALs)."
+            ) from None
+        except (_Died, BrokenPipeError):
+            status = self._retire(worker, kill=False)
+            raise BackendUnavailable(
+                f"The {self.name} (process {worker.pid}) stopped unexpectedly ({status}); "
+                "it has been replaced. Try the query again; if it fails the same way, it "
+                "exhausts the server's memory."
+            ) from None
+        except BaseException:
+            self._retire(worker, kill=True)  # e.g. KeyboardInterrupt mid-read: state unknown
+            raise
+        self._release(worker)
+        try:
+            outcome = pickle.loads(blob)
+        except Exception as error:
+            raise WorkerError(f"The {self.name}'s answer could not be read: {error!r}") from None
+        if outcome[0] == "ok":
+            return outcome[1]
+        error, text = outcome[1], outcome[2]
+        if isinstance(error, QueryError):
+            raise error
+        raise WorkerError(f"The {self.name} raised an unexpected error:\n{text}")
+
+    def close(self) -> None:
+        """Stop every worker this process started. Queries still running end with
+        :class:`BackendUnavailable`. Safe to call twice and from a forked copy (which owns no
+        workers and only closes its inherited pipe ends)."""
+        self._adopt_process()
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            busy = [w for w in self._all if w not in idle]
+            self._all.difference_update(idle)
+            self._started -= len(idle)
+            self._cond.notify_all()
+        for worker in idle:
+            self._stop(worker)
+        for worker in busy:  # their callers see end of file, reap and close the pipes
+            _kill(worker.pid)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for tests and monitoring)."""
+        with self._lock:
+            return sorted(w.pid for w in self._all)
+
+    # --- internals -------------------------------------------------------------------------
+    def _adopt_process(self) -> None:
+        """After a fork of the owning process, forget the parent's workers (not our children)
+        and close our copies of their pipes; new workers are forked on demand."""
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            inherited, self._all, self._idle = self._all, set(), []
+            self._started = 0
+            self.fork_seconds = []
+            self._pid = os.getpid()
+        for worker in inherited:
+            for fd in (worker.to_child, worker.from_child):
+                _close_quietly(fd)
+
+    def _acquire(self, deadline: float, timeout: float) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise BackendUnavailable(f"The {self.name} pool has been closed.")
+                if self._idle:
+                    return self._idle.pop()
+                if self._started < self.size:
+                    self._started += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryTimeout(
+                        f"The server is busy: all {self.size} query workers stayed occupied "
+                        f"for the whole time limit of {timeout:g} s. Try again shortly."
+                    )
+                self._cond.wait(remaining)
+        try:
+            return self._spawn()
+        except BaseException:
+            with self._cond:
+                self._started -= 1
+                self._cond.notify()
+            raise
+
+    def _release(self, worker: _Worker) -> None:
+        with self._cond:
+            if not self._closed:
+                self._idle.append(worker)
+                self._cond.notify()
+                return
+            self._all.discard(worker)
+            self._started -= 1
+        self._stop(worker)
+
+    def _retire(self, worker: _Worker, *, kill: bool) -> str:
+        """Kill (if asked) and reap a worker, close its pipes and fork its replacement."""
+        if kill:
+            _kill(worker.pid)
+        status = _reap(worker.pid)
+        for fd in (worker.to_child, worker.from_child):
+            _close_quietly(fd)
+        with self._cond:
+            self._all.discard(worker)
+            self._started -= 1
+            replace = not self._closed and self._started < self.size
+            if replace:
+                self._started += 1
+            self._cond.notify()
+        if replace:
+            try:
+                fresh = self._spawn()
+            except OSError:
+                with self._cond:
+                    self._started -= 1
+                    self._cond.notify()
+            else:
+                self._release(fresh)
+        return status
+
+    def _stop(self, worker: _Worker) -> None:
+        _close_quietly(worker.to_child)  # an idle worker exits on end of file...
+        _kill(worker.pid)  # ...but do not wait for it to notice
+        _reap(worker.pid)
+        _close_quietly(worker.from_child)
+
+    def _spawn(self) -> _Worker:
+        with self._fork_lock:
+            request_r, request_w = os.pipe()
+            answer_r, answer_w = os.pipe()
+            with self._lock:
+                siblings = [fd for w in self._all for fd in (w.to_child, w.from_child)]
+            started = time.perf_counter()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                try:
+                    for fd in (*siblings, request_w, answer_r):
+                        _close_quietly(fd)
+                    self._serve(request_r, answer_w)
+                finally:
+                    os._exit(0)
+            self.fork_seconds.append(time.perf_counter() - started)
+            os.close(request_r)
+            os.close(answer_w)
+            worker = _Worker(pid, request_w, answer_r)
+            with self._lock:
+                self._all.add(worker)
+            return worker
+
+    def _serve(self, request_fd: int, answer_fd: int) -> None:
+        """The worker's loop: one request in, one answer out, until end of file."""
+        for signum in _RESET_SIGNALS:
+            try:
+                signal.signal(signum, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+        while True:
+            blob = _read_message(request_fd)
+            if blob is None:
+                return
+            try:
+                answer: tuple = ("ok", self._handler(pickle.loads(blob)))
+                data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+            except Exception as error:  # travels back to the caller, which re-raises it
+                text = traceback.format_exc()
+                try:
+                    data = pickle.dumps(("error", error, text), pickle.HIGHEST_PROTOCOL)
+                except Exception:
+                    data = pickle.dumps(("error", None, text), pickle.HIGHEST_PROTOCOL)
+            _write_message(answer_fd, data)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(pid: int) -> str:
+    """Wait for ``pid`` and describe how it ended."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "already reaped"
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
