@@ -738,8 +738,8 @@ def _describe_sources(graph: Graph) -> None:
     graph.add((SSB_CLASSIFICATION, RDFS.label,
                Literal("Standard for kommuneinndeling (SSB Klass 131)", lang="nb")))
     graph.add((SSB_CLASSIFICATION, DCTERMS.publisher, Literal(SSB)))
-    graph.add((CROSSWALK_IRI, RDFS.label,
-               Literal("crosswalk.tsv: verified registry identifiers with their sources", lang="en")))
+    graph.add((CROSSWALK_IRI, RDFS.label, Literal(
+        "crosswalk.tsv: verified registry identifiers with their sources", lang="en")))
     graph.add((CROSSWALK_IRI, DCTERMS.description, Literal(
         "data/registries/crosswalk.tsv: every value was seen in the public source named in its "
         "row (see data/registries/SOURCE.md)", lang="en")))
@@ -803,17 +803,13 @@ def _registry_graph() -> Graph:
         graph.add((node, RDF.type, ORG.ChangeEvent))
         graph.add((node, RDF.type, NK.Merger if event.kind == "merger" else NK.Rename))
         graph.add((node, DCTERMS.date, Literal(event.date, datatype=XSD.date)))
-        names = " + ".join(p.numbers[0].name if event.kind == "rename" else p.name
-                           for p in event.predecessors)
-        if event.kind == "rename":
-            names = event.text.predecessors[0][1]
-        nb = "Sammenslåing" if event.kind == "merger" else "Navneendring"
-        en = "Merger" if event.kind == "merger" else "Rename"
-        graph.add((node, RDFS.label, Literal(
-            f"{nb}: {names} -> {successor.numbers[-1].name if event.kind == 'rename' else successor.name}"
-            f" ({event.date.isoformat()})", lang="nb")))
-        graph.add((node, RDFS.label, Literal(
-            f"{en}: {names} -> {event.text.successor[1]} ({event.date.isoformat()})", lang="en")))
+        before = " + ".join(name for _, name, _ in event.text.predecessors)
+        after = event.text.successor[1]
+        nb, en = ("Sammenslåing", "Merger") if event.kind == "merger" else ("Navneendring",
+                                                                             "Rename")
+        when = event.date.isoformat()
+        graph.add((node, RDFS.label, Literal(f"{nb}: {before} -> {after} ({when})", lang="nb")))
+        graph.add((node, RDFS.label, Literal(f"{en}: {before} -> {after} ({when})", lang="en")))
         graph.add((node, DCTERMS.description,
                    Literal(min(event.text.sentences, key=len), lang="nb")))
         for source in event.text.sources:
