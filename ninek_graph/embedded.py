@@ -25,7 +25,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ninek_graph import sparql_guard
-from ninek_graph.backend import BackendUnavailable, QueryOutcome, QuerySyntaxError, Term
+from ninek_graph.backend import (
+    BackendUnavailable,
+    QueryError,
+    QueryOutcome,
+    QuerySyntaxError,
+    Term,
+)
 from ninek_graph.results import term_from_oxigraph, term_to_oxigraph
 from ninek_graph.workers import WorkerPool
 
@@ -44,6 +50,7 @@ class _Request:
     named_graph_uris: tuple[str, ...] = ()
     names_dataset: bool = False
     max_rows: int = 10_000
+    base_iri: str | None = None
 
 
 def syntax_error_from_oxigraph(error: SyntaxError, text: str) -> QuerySyntaxError:
@@ -67,7 +74,7 @@ def syntax_error_from_oxigraph(error: SyntaxError, text: str) -> QuerySyntaxErro
 def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
     """Run one query in a worker process and cap the answer (reads ``max_rows + 1`` to know
     whether the cap cut it)."""
-    kwargs: dict = {}
+    kwargs: dict = {"base_iri": request.base_iri}
     if request.default_graph_uris or request.named_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graph_uris]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graph_uris]
@@ -101,6 +108,11 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
         raise syntax_error_from_oxigraph(error, request.text) from None
     except OSError as error:
         raise BackendUnavailable(f"The store failed while answering: {error}") from None
+    except RuntimeError as error:
+        # pyoxigraph's evaluation errors, e.g. "The custom function <...> is not supported".
+        raise QueryError(
+            f"The query is valid SPARQL but this engine cannot evaluate it: {error}"
+        ) from None
     if len(kept) > request.max_rows:
         del kept[request.max_rows:]
         what = "rows" if outcome.form == "SELECT" else "triples"
@@ -121,8 +133,13 @@ class OxigraphBackend:
 
     name = "oxigraph"
 
-    def __init__(self, store: ox.Store, *, workers: int = 2, graphs: Iterable[str] | None = None):
+    def __init__(self, store: ox.Store, *, workers: int = 2,
+                 graphs: Iterable[str] | None = None, base_iri: str | None = None):
+        """``graphs`` are the named graphs FROM may select (default: all in the store);
+        ``base_iri`` resolves relative IRIs in queries that declare no BASE (without it they
+        are syntax errors)."""
         self._store = store
+        self._base_iri = base_iri
         if graphs is None:
             # Read once, now, before any worker exists: the parent never queries later.
             graphs = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
@@ -131,8 +148,8 @@ class OxigraphBackend:
                                 name="Oxigraph query worker")
 
     @classmethod
-    def from_files(cls, files: Mapping[str, str | os.PathLike[str]], *,
-                   workers: int = 2) -> OxigraphBackend:
+    def from_files(cls, files: Mapping[str, str | os.PathLike[str]], *, workers: int = 2,
+                   base_iri: str | None = None) -> OxigraphBackend:
         """Load each N-Triples / Turtle file (by extension: .nt, .ttl) into the named graph
         its key names, with pyoxigraph's own parser, into an in-memory store."""
         store = ox.Store()
@@ -141,7 +158,7 @@ class OxigraphBackend:
             if rdf_format not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE):
                 raise ValueError(f"{path}: expected an .nt or .ttl file")
             store.load(path=os.fspath(path), format=rdf_format, to_graph=ox.NamedNode(graph))
-        return cls(store, workers=workers, graphs=files.keys())
+        return cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri)
 
     @property
     def pool(self) -> WorkerPool:
@@ -172,7 +189,7 @@ class OxigraphBackend:
             text=text, form=info.form or "SELECT", substitutions=dict(substitutions or {}),
             default_graph_uris=tuple(default_graph_uris),
             named_graph_uris=tuple(named_graph_uris), names_dataset=info.names_dataset,
-            max_rows=max_rows,
+            max_rows=max_rows, base_iri=self._base_iri,
         )
         return self._pool.run(request, timeout=timeout)
 
