@@ -39,6 +39,10 @@ Identity of municipalities (the modelling decision)
 * Scope: the municipalities the core names (``data/interpretation/agents.yaml``) and, through
   SSB's merger sentences, their co-predecessors and successors. Mergers before the earliest
   copied version (1988) only date the beginning of a number; they are not modelled as events.
+  Bærum (0219) is in the copied versions and linked for 0219 (to 2019-12-31, when SSB's note
+  says county 02 was merged into 30); its later numbers are in neither file, so it is listed by
+  :func:`unlinked`. Stokke merged "mostly" into Sandefjord (SSB: Vear, ca. 2 200 people, went
+  to Tønsberg): Stokke's successor is Sandefjord; the transfer is in the event's description.
 
 Modelling (standard terms first)
 --------------------------------
