@@ -17,13 +17,14 @@ the rules below are what they are):
   of Virtuoso's graphs as named graphs). A query with a dataset clause *and* protocol graphs is
   refused: Virtuoso would answer over their union, which is neither's meaning.
 
-Substitutions are rendered as a trailing ``VALUES`` block (SPARQL 1.1 section 10.2) of terms
-escaped per the grammar (section 19.8: ``IRIREF``, ``STRING_LITERAL2`` with ``ECHAR``,
-``LANGTAG``), so a value can never leave its literal. A trailing VALUES joins the solutions
-after grouping (section 18.2.4.3), so it binds a variable the same way pyoxigraph's
-substitutions do only when that variable is in scope at the query's top level (not one
-grouped away by GROUP BY); blank nodes and quoted triples cannot be written in VALUES and are
-refused.
+Substitutions are rendered as a ``VALUES`` block (SPARQL 1.1 section 10.2) of terms escaped
+per the grammar (section 19.8: ``IRIREF``, ``STRING_LITERAL2`` with ``ECHAR``, ``LANGTAG``),
+so a value can never leave its literal. The block is put first in the WHERE group (found by a
+scan that skips strings, IRIs and comments), which binds like pyoxigraph's SEP-0007
+substitutions for variables of the top-level group; a *trailing* VALUES, the fallback where
+there is no WHERE group, is joined by Virtuoso after projection and fails with "SQ200: No
+column" for a variable that is not selected. Blank nodes and quoted triples cannot be written
+in VALUES and are refused.
 
 Limits, measured on Virtuoso 7.2.5 (``ResultSetMaxRows`` = cap, ``timeout`` parameter in ms):
 
@@ -179,6 +180,73 @@ def values_block(substitutions: dict[str, Term]) -> str:
     return (
         "VALUES (" + " ".join("?" + n for n in names) + ") { (" + " ".join(values) + ") }"
     )
+
+
+_FORM = re.compile(r"(?<![\w?$:])(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE)
+_WHERE = re.compile(r"\s*WHERE\b", re.IGNORECASE)
+
+
+def _mask(text: str) -> str:
+    """``text`` with strings, IRIs and comments blanked out (same length)."""
+    return _NOISE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _matching_brace(masked: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(masked)):
+        if masked[i] == "{":
+            depth += 1
+        elif masked[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def where_group_start(text: str) -> int | None:
+    """Index of the ``{`` that opens the query's WHERE group, or None (a short-form
+    CONSTRUCT WHERE, a DESCRIBE without WHERE, or text this scan does not understand)."""
+    masked = _mask(text)
+    form = _FORM.search(masked)
+    if form is None:
+        return None
+    i = form.end()
+    if form.group(1).upper() == "CONSTRUCT":
+        template = masked.find("{", i)
+        if template < 0 or masked[i:template].strip():
+            return None  # CONSTRUCT WHERE { ... }: its pattern is its template
+        end = _matching_brace(masked, template)
+        if end < 0:
+            return None
+        i = end + 1
+    depth = 0
+    for j in range(i, len(masked)):
+        c = masked[j]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "{" and depth == 0:
+            return j
+        elif c == "}" and depth == 0:
+            return None
+    return None
+
+
+def bind_substitutions(text: str, substitutions: dict[str, Term]) -> str:
+    """The query with a VALUES block binding ``substitutions``.
+
+    The block goes first in the WHERE group, so the variables are bound before FILTERs,
+    OPTIONALs and grouping see them, as with SEP-0007 substitution. Only where there is no
+    such group (short-form CONSTRUCT, DESCRIBE without WHERE) is it a trailing VALUES: Virtuoso
+    joins a trailing VALUES *after* projection ("SQ200: No column m" for a variable that is
+    not selected), unlike SPARQL 1.1 section 18.2.4.3.
+    """
+    block = values_block(substitutions)
+    at = where_group_start(text)
+    if at is None:
+        return text.rstrip() + "\n" + block
+    return text[: at + 1] + " " + block + " " + text[at + 1 :]
 
 
 def has_dataset_clause(text: str) -> tuple[bool, bool]:
@@ -350,7 +418,7 @@ class RemoteBackend:
     ) -> QueryOutcome:
         """Run ``text`` on the endpoint; see the module docstring for how limits are read."""
         if substitutions:
-            text = text.rstrip() + "\n" + values_block(substitutions)
+            text = bind_substitutions(text, substitutions)
         dataset = self._dataset(text, default_graph_uris, named_graph_uris)
 
         def request() -> SPARQLWrapper:
