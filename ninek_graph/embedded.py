@@ -64,7 +64,7 @@ def syntax_error_from_oxigraph(error: SyntaxError, text: str) -> QuerySyntaxErro
     if _CHAR_CLASS.search(detail):
         detail = _CHAR_CLASS.sub("", detail)
         detail = re.sub(r"(,\s*)+(?=,|$)", "", re.sub(r"\s+", " ", detail)).rstrip(", ")
-        detail += " (or a name character)"
+        detail += " (or one of certain characters)"
     lines = text.splitlines() or [""]
     near = lines[line - 1][max(0, column - 11): column + 19].strip() if line <= len(lines) else ""
     where = f"line {line}, column {column}" + (f" (near {near!r})" if near else "")
