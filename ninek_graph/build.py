@@ -98,6 +98,7 @@ def build_dist(dist: Path = DIST_DIR) -> dict:
         for name, content in files.items():
             (staging / name).write_bytes(content)
         manifest = {
+            "inputs_sha256": inputs_digest(),
             "source": {"file": result.document.path.name, "sha256": result.document.sha256},
             "triples": len(graph),
             "ontology_triples": len(ontology),
@@ -124,6 +125,26 @@ def _replace_directory(new: Path, target: Path) -> None:
     os.rename(new, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def inputs_digest() -> str:
+    """A digest of everything a build reads (source, curated data, registries, ontology,
+    shapes and the package's code): ``dist/`` is stale when it differs."""
+    from .paths import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR
+
+    digest = hashlib.sha256()
+    roots = (DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, Path(__file__).parent)
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root.parent)).encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def is_stale(dist: Path = DIST_DIR) -> bool:
+    manifest = read_manifest(dist)
+    return manifest is None or manifest.get("inputs_sha256") != inputs_digest()
 
 
 def read_manifest(dist: Path = DIST_DIR) -> dict | None:

@@ -1,0 +1,86 @@
+"""Answers as HTTP responses: caching, ETags and the headers every answer carries.
+
+The graph is immutable between builds, so an answer is a pure function of (build, query,
+parameters, dataset, media type). :class:`AnswerCache` keeps recent answers in memory so a
+repeated canned query is not evaluated again; the ETag is a hash of the same key, so a
+client that already has the answer gets 304 without the store being asked at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Response, current_app, request
+
+MAX_CACHED_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class AnswerCache:
+    """A thread-safe LRU of answers; bodies over 1 MiB are not kept."""
+
+    def __init__(self, entries: int):
+        self._entries = max(0, int(entries))
+        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str) -> Answer | None:
+        with self._lock:
+            answer = self._items.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: str, answer: Answer) -> None:
+        if self._entries == 0 or len(answer.body) > MAX_CACHED_BYTES:
+            return
+        with self._lock:
+            self._items[key] = answer
+            self._items.move_to_end(key)
+            while len(self._items) > self._entries:
+                self._items.popitem(last=False)
+
+
+def answer_key(*parts: object) -> str:
+    """A stable key (and ETag) for an answer: the build tag plus what was asked."""
+    digest = hashlib.sha256()
+    digest.update(current_app.extensions["ninek_build"].encode())
+    for part in parts:
+        digest.update(b"\x00" + repr(part).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def not_modified(key: str) -> Response | None:
+    """304 if the client's If-None-Match already names this answer."""
+    if request.if_none_match and request.if_none_match.contains_weak(key):
+        response = Response(status=304)
+        _cache_headers(response, key)
+        return response
+    return None
+
+
+def respond(answer: Answer, key: str, *, status: int = 200) -> Response:
+    response = Response(answer.body, status=status, content_type=answer.content_type)
+    for name, value in answer.headers:
+        response.headers[name] = value
+    _cache_headers(response, key)
+    return response
+
+
+def _cache_headers(response: Response, key: str) -> None:
+    response.set_etag(key)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Vary"] = "Accept"

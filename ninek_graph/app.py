@@ -1,0 +1,65 @@
+"""The web application: ``create_app(config)`` wires settings, the store and blueprints.
+
+One blueprint per concern (:mod:`.sparql_view` the SPARQL 1.1 endpoint, :mod:`.queries_view`
+the canned queries). The store back-end is made once per application, before a server forks
+its workers, and answers depend only on the build, so every response carries an ETag derived
+from the build and a client's conditional request is answered with 304.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from . import settings as settings_module
+from .answers import AnswerCache
+from .errors import register_error_handlers
+from .paths import WEB_DIR
+
+
+def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
+    """Create the application. ``config`` overrides the declared settings (see
+    :mod:`.settings`); ``backend`` replaces the store made from them (tests pass one)."""
+    app = Flask(
+        __name__,
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+        static_url_path="/static",
+    )
+    app.config.from_mapping({k.upper(): v for k, v in settings_module.defaults().items()})
+    app.config.update({k.upper(): v for k, v in (config or {}).items()})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    if backend is None:
+        from .stores import make_backend
+
+        backend = make_backend(app.config)
+    app.extensions["ninek_backend"] = backend
+    app.extensions["ninek_cache"] = AnswerCache(app.config["CACHE_ENTRIES"])
+    app.extensions["ninek_build"] = _build_tag(backend)
+
+    from . import queries_view, sparql_view
+
+    app.register_blueprint(sparql_view.bp)
+    app.register_blueprint(queries_view.bp)
+    register_error_handlers(app)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok", "build": app.extensions["ninek_build"]}
+
+    @app.after_request
+    def common_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return app
+
+
+def _build_tag(backend) -> str:
+    from .build import read_manifest
+
+    manifest = read_manifest()
+    build_id = manifest["build_id"] if manifest else "unbuilt"
+    return f"{build_id}-{getattr(backend, 'name', 'store')}"

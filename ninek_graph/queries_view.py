@@ -1,0 +1,108 @@
+"""Canned queries on the web: ``/queries`` (the list) and ``/queries/NAME``.
+
+``/queries/NAME`` is an HTML form with the query's parameters, its answer as a table whose
+IRIs link to entity pages, and the SPARQL text; the same URL answers machines in SPARQL
+JSON, XML, CSV or TSV by ``Accept`` or ``format=``. Answers are cached per build.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from . import canned, results
+from .answers import answer_key, not_modified, respond
+from .backend import QueryError
+from .execute import Request, check, run, to_answer
+from .html_results import table_context
+from .negotiation import negotiate
+
+bp = Blueprint("queries", __name__)
+HTML = "text/html"
+
+
+@bp.get("/queries")
+def index() -> Response:
+    queries = canned.all_queries()
+    media_type = negotiate(request.headers.get("Accept"), [HTML, "application/json"],
+                           format_param=request.args.get("format"),
+                           format_names={"html": HTML, "json": "application/json"})
+    if media_type == "application/json":
+        return current_app.response_class(
+            current_app.json.dumps({
+                name: {
+                    "title": q.title,
+                    "description": q.description,
+                    "url": f"/queries/{name}",
+                    "parameters": [p.__dict__ for p in q.parameters],
+                }
+                for name, q in queries.items()
+            }),
+            content_type="application/json",
+        )
+    response = Response(render_template("queries/list.html", queries=queries),
+                        content_type="text/html; charset=utf-8")
+    response.headers["Link"] = '</queries?format=json>; rel="alternate"; type="application/json"'
+    return response
+
+
+def run_canned(name: str, raw: dict[str, str]):
+    """Bind, check and run a canned query; return (query, bindings, outcome)."""
+    query = canned.get(name)
+    bindings = query.bindings(raw)
+    check(query.text)
+    outcome = run(Request(query.text, tuple(sorted(bindings.items()))))
+    return query, bindings, outcome
+
+
+@bp.get("/queries/<name>")
+def show(name: str) -> Response:
+    query = canned.get(name)
+    raw = {k: v for k, v in request.args.items() if k != "format"}
+    for key in request.args:
+        if len(request.args.getlist(key)) > 1:
+            raise canned.ParameterError(f"parameter {key!r} is given more than once")
+    offered = [f.media_type for f in results.formats_for("SELECT")]
+    media_type = negotiate(request.headers.get("Accept"), [HTML] + offered,
+                           format_param=request.args.get("format"),
+                           format_names={**results.format_names("SELECT"), "html": HTML})
+    if media_type == HTML:
+        return _html(query, raw)
+    key = answer_key("canned", name, sorted(raw.items()), media_type)
+    cached = not_modified(key)
+    if cached is not None:
+        return cached
+    cache = current_app.extensions["ninek_cache"]
+    answer = cache.get(key)
+    if answer is None:
+        _, _, outcome = run_canned(name, raw)
+        answer = to_answer(outcome, media_type)
+        cache.put(key, answer)
+    return respond(answer, key)
+
+
+def _html(query: canned.CannedQuery, raw: dict[str, str]) -> Response:
+    missing = [p.name for p in query.parameters if p.required and not raw.get(p.name)]
+    context: dict = {"query": query, "values": raw, "missing": missing, "error": None}
+    status = 200
+    if not missing or not raw:
+        try:
+            if not missing:
+                _, _, outcome = run_canned(query.name, raw)
+                context["table"] = table_context(outcome)
+        except QueryError as error:
+            context["error"] = error.message
+            status = error.status
+    elif missing:
+        context["error"] = "Missing required parameter(s): " + ", ".join(missing)
+        status = 400
+    response = Response(render_template("queries/query.html", **context), status=status,
+                        content_type="text/html; charset=utf-8")
+    alternates = ", ".join(
+        f'</queries/{query.name}?format={fmt}>; rel="alternate"; type="{mt}"'
+        for fmt, mt in (("json", "application/sparql-results+json"), ("csv", "text/csv"),
+                        ("tsv", "text/tab-separated-values"),
+                        ("xml", "application/sparql-results+xml"))
+    )
+    response.headers["Link"] = alternates
+    response.headers["Vary"] = "Accept"
+    return response

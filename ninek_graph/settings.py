@@ -1,0 +1,70 @@
+"""Every setting of the server, declared once with its default and help text.
+
+Settings come from (in order of precedence) ``create_app(config)``, command-line options of
+``ninek-graph serve``, and environment variables ``NINEK_<NAME>``. The README lists them
+all; a test checks that each one declared here is documented there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"NINEK_{self.name.upper()}"
+
+    def parse(self, text: str) -> Any:
+        if isinstance(self.default, bool):
+            return text.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(text)
+        if isinstance(self.default, float):
+            return float(text)
+        return text
+
+
+SETTINGS = (
+    Setting("query_timeout", 10.0,
+            "Seconds a SPARQL query may run before it is stopped (its worker process is "
+            "killed) and the client gets 503 with an explanation."),
+    Setting("max_rows", 10_000,
+            "Most result rows (or triples) one answer carries; a longer answer is cut and "
+            "says so in the X-Ninek-Truncated header and, in HTML, on the page."),
+    Setting("max_query_length", 20_000,
+            "Most characters a query text may have; a longer one gets 400."),
+    Setting("query_workers", 2,
+            "Query worker processes per server process (the embedded store); each runs one "
+            "query at a time."),
+    Setting("server_workers", 2, "Server processes (gunicorn workers)."),
+    Setting("server_threads", 4, "Threads per server process."),
+    Setting("cache_entries", 512,
+            "Answers kept in memory per server process; answers depend only on the build, "
+            "so they never go stale (a new build is a new server)."),
+    Setting("endpoint", "",
+            "URL of an external SPARQL 1.1 endpoint to query instead of the embedded store "
+            "(e.g. Virtuoso's http://127.0.0.1:8890/sparql); empty: embedded store."),
+    Setting("public_base", "",
+            "Base URL the server is reached at (e.g. https://example.org/ninek/); empty: "
+            "taken from each request's Host. Canonical IRIs (https://w3id.org/ninek/...) "
+            "are mapped to it in links and redirects."),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """Defaults overridden by ``NINEK_*`` environment variables."""
+    values = {}
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.env)
+        values[setting.name] = setting.default if raw is None else setting.parse(raw)
+    return values

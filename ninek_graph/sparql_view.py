@@ -1,0 +1,195 @@
+"""The SPARQL 1.1 endpoint at ``/sparql`` (SPARQL 1.1 Protocol, W3C Recommendation).
+
+Query operation (section 2.1): GET with ``query=``, POST with a URL-encoded form, POST with
+``application/sparql-query``; ``default-graph-uri`` / ``named-graph-uri`` select among the
+published graphs. Update operation (section 2.2) is refused with 403: the endpoint is
+read-only. GET without a query answers with a SPARQL Service Description (W3C SPARQL 1.1
+Service Description). Every query passes :mod:`.sparql_guard` before any engine sees it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, render_template, request
+
+from . import results
+from .answers import answer_key, not_modified, respond
+from .backend import QueryError, QueryRefused, UpdateRefused
+from .execute import PREFIXES, Request, check, run, to_answer
+from .negotiation import negotiate
+from .service_description import service_description
+
+bp = Blueprint("sparql", __name__)
+
+HTML = "text/html"
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+class ProtocolError(QueryError):
+    """The HTTP request is not a well-formed SPARQL protocol request."""
+
+
+class UnsupportedMediaType(QueryError):
+    status = 415
+
+
+def _pairs(raw: bytes) -> list[tuple[str, str]]:
+    """Decode a query string or form body once, strictly as UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+        return parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError("The request is not valid UTF-8 (after percent-decoding).") from None
+
+
+def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
+    values = [value for key, value in pairs if key == name]
+    if len(values) > 1:
+        raise ProtocolError(
+            f"The request has {len(values)} '{name}' parameters; send exactly one "
+            "(SPARQL 1.1 Protocol, section 2.1)."
+        )
+    return values[0] if values else None
+
+
+def _all(pairs: list[tuple[str, str]], name: str) -> tuple[str, ...]:
+    return tuple(value for key, value in pairs if key == name)
+
+
+def parse_protocol_request() -> tuple[str | None, list[tuple[str, str]]]:
+    """(query text or None, all parameters) of the request; raises for malformed ones."""
+    url_pairs = _pairs(request.query_string)
+    if request.method == "GET":
+        if _one(url_pairs, "update") is not None:
+            raise UpdateRefused("This endpoint is read-only; SPARQL Update is refused.")
+        return _one(url_pairs, "query"), url_pairs
+    content_type = (request.mimetype or "").lower()
+    if content_type == FORM:
+        form_pairs = _pairs(request.get_data(cache=True))
+        if _one(form_pairs, "update") is not None:
+            raise UpdateRefused("This endpoint is read-only; SPARQL Update is refused.")
+        if _one(url_pairs, "query") is not None:
+            raise ProtocolError("Send the query in the form body or the URL, not both.")
+        query = _one(form_pairs, "query")
+        if query is None:
+            raise ProtocolError("The form has no 'query' parameter.")
+        return query, form_pairs + url_pairs
+    if content_type == SPARQL_QUERY:
+        if _one(url_pairs, "query") is not None:
+            raise ProtocolError(
+                "A POST with Content-Type application/sparql-query carries the query in its "
+                "body; do not also send a 'query' URL parameter."
+            )
+        try:
+            body = request.get_data(cache=True).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("The query body is not valid UTF-8.") from None
+        return body, url_pairs
+    if content_type == SPARQL_UPDATE:
+        raise UpdateRefused("This endpoint is read-only; SPARQL Update is refused.")
+    raise UnsupportedMediaType(
+        f"POST needs Content-Type {FORM} (with query=...) or {SPARQL_QUERY} (the query as "
+        f"the body); got {request.mimetype or 'none'}."
+    )
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    query, pairs = parse_protocol_request()
+    if query is None:
+        return _service_description()
+    if not query.strip():
+        raise ProtocolError("The query is empty.")
+    default_graphs = _all(pairs, "default-graph-uri")
+    named_graphs = _all(pairs, "named-graph-uri")
+    info = check(query, default_graphs, named_graphs)
+    if (default_graphs or named_graphs) and info.names_dataset:
+        # Protocol section 2.1.4: the protocol's dataset overrides FROM / FROM NAMED.
+        pass
+    offered = [f.media_type for f in results.formats_for(info.form)]
+    browser_offer = offered + [HTML]
+    media_type = negotiate(
+        request.headers.get("Accept"), browser_offer,
+        format_param=_one(pairs, "format") or _one(pairs, "output"),
+        format_names={**results.format_names(info.form), "html": HTML},
+    )
+    key = answer_key("sparql", query, default_graphs, named_graphs, media_type)
+    cached = not_modified(key)
+    if cached is not None:
+        return cached
+    cache = _cache()
+    answer = cache.get(key)
+    if answer is None:
+        outcome = run(Request(query, (), default_graphs, named_graphs))
+        if media_type == HTML:
+            return _html_results(query, outcome, key)
+        answer = to_answer(outcome, media_type)
+        cache.put(key, answer)
+    return respond(answer, key)
+
+
+def _cache():
+    from flask import current_app
+
+    return current_app.extensions["ninek_cache"]
+
+
+def _html_results(query: str, outcome, key: str) -> Response:
+    from .html_results import table_context
+
+    body = render_template("sparql/results.html", query=query, **table_context(outcome))
+    response = Response(body, content_type="text/html; charset=utf-8")
+    response.set_etag(key)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _service_description() -> Response:
+    formats = ["text/turtle", "application/n-triples", "application/ld+json",
+               "application/rdf+xml"]
+    media_type = negotiate(request.headers.get("Accept"), formats + [HTML],
+                           format_param=request.args.get("format"),
+                           format_names={"ttl": formats[0], "turtle": formats[0],
+                                         "nt": formats[1], "jsonld": formats[2],
+                                         "rdfxml": formats[3], "html": HTML})
+    if media_type == HTML:
+        from .canned import all_queries
+
+        return Response(
+            render_template("sparql/endpoint.html", queries=all_queries(), prefixes=PREFIXES),
+            content_type="text/html; charset=utf-8",
+        )
+    graph = service_description(request.url_root.rstrip("/") + "/sparql")
+    body = graph.serialize(format={"text/turtle": "turtle", "application/n-triples": "nt",
+                                   "application/ld+json": "json-ld",
+                                   "application/rdf+xml": "xml"}[media_type], encoding="utf-8")
+    response = Response(body, content_type=media_type + (
+        "; charset=utf-8" if media_type == "text/turtle" else ""))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/sparql", methods=["OPTIONS"])
+def preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, If-None-Match"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.errorhandler(QueryError)
+def _on_error(error: QueryError):
+    from .errors import query_error_response
+
+    response = query_error_response(error)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+__all__ = ["bp", "QueryRefused"]
