@@ -55,6 +55,17 @@ def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _format(pairs: list[tuple[str, str]]) -> str | None:
+    """The ``format`` (or ``output``) parameter. SPARQLWrapper sends both, and may repeat
+    them, with the same value; different values are a client error."""
+    values = {value for key, value in pairs if key in ("format", "output") and value}
+    if len(values) > 1:
+        raise ProtocolError(
+            f"Conflicting format/output parameters: {', '.join(sorted(values))}; send one."
+        )
+    return values.pop() if values else None
+
+
 def _all(pairs: list[tuple[str, str]], name: str) -> tuple[str, ...]:
     return tuple(value for key, value in pairs if key == name)
 
@@ -106,14 +117,11 @@ def endpoint() -> Response:
     default_graphs = _all(pairs, "default-graph-uri")
     named_graphs = _all(pairs, "named-graph-uri")
     info = check(query, default_graphs, named_graphs)
-    if (default_graphs or named_graphs) and info.names_dataset:
-        # Protocol section 2.1.4: the protocol's dataset overrides FROM / FROM NAMED.
-        pass
     offered = [f.media_type for f in results.formats_for(info.form)]
     browser_offer = offered + [HTML]
     media_type = negotiate(
         request.headers.get("Accept"), browser_offer,
-        format_param=_one(pairs, "format") or _one(pairs, "output"),
+        format_param=_format(pairs),
         format_names={**results.format_names(info.form), "html": HTML},
     )
     key = answer_key("sparql", query, default_graphs, named_graphs, media_type)
