@@ -344,7 +344,7 @@ HEAVY = "{ ?a <urn:x:p> ?x . ?b <urn:x:p> ?y . ?c <urn:x:p> ?z FILTER(?x + ?y + 
     "SELECT (COUNT(*) AS ?n) WHERE " + HEAVY,    # 200, a too-small count, X-SQL-State: S1TAT
     "ASK " + HEAVY.replace("= 17", "= -1"),      # 200, false, X-SQL-State: S1TAT
     "CONSTRUCT { ?a <urn:x:q> ?c } WHERE " + HEAVY,
-])
+], ids=["select-no-header", "count-S1TAT", "ask-S1TAT", "construct-S1TAT"])
 def test_virtuoso_partial_answer_on_timeout_is_a_timeout(virtuoso, numbers, query):
     backend = RemoteBackend(virtuoso.sparql_url, default_graphs=(numbers,))
     started = time.monotonic()
