@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
 
     from . import queries_view, sparql_view
 
+    # One blueprint per concern; each line registers one.
     app.register_blueprint(sparql_view.bp)
     app.register_blueprint(queries_view.bp)
     register_error_handlers(app)
