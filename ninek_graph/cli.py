@@ -104,17 +104,22 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 def _cmd_load(args: argparse.Namespace) -> int:
     from .backend import DATA_GRAPH, ONTOLOGY_GRAPH
-    from .loader import load_into_endpoint
+    from .loader import LoadError, load_into_endpoint
 
     dist = Path(paths.DIST_DIR)
     _ensure_built(dist)
-    load_into_endpoint(
-        args.endpoint,
-        {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"},
-        user=args.user, password=args.password, auth=args.auth,
-    )
-    print(f"loaded {dist}/ninek.nt into <{DATA_GRAPH}> and ontology.nt into "
-          f"<{ONTOLOGY_GRAPH}> at {args.endpoint}")
+    try:
+        report = load_into_endpoint(
+            args.endpoint,
+            {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"},
+            user=args.user, password=args.password, auth=args.auth,
+            progress=lambda message: print(message, file=sys.stderr),
+        )
+    except LoadError as error:
+        print(f"ninek-graph load: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    for graph, count in report.held.items():
+        print(f"<{graph}> now holds {count} triples at {args.endpoint}")
     return EXIT_OK
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from ninek_graph.paths import SOURCE_FILE
 
+pytest_plugins = ["tests.virtuoso_fixture"]
+
 
 @pytest.fixture(scope="session")
 def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
