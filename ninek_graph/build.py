@@ -72,7 +72,16 @@ def _add_registry(graph: Graph, interpretation: interpret.Interpretation) -> Gra
 
 
 def sorted_ntriples(graph: Graph) -> bytes:
-    """N-Triples with lines sorted, so that the same graph always gives the same bytes."""
+    """N-Triples with lines sorted, so that the same graph always gives the same bytes.
+
+    Blank nodes (the ontology's OWL lists) get canonical labels first (rdflib's
+    implementation of the canonical labelling of blank nodes), otherwise their labels
+    would change from parse to parse."""
+    from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
+
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        graph = to_canonical_graph(graph)
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
     lines = sorted(line for line in text.splitlines() if line.strip())
     return ("\n".join(lines) + "\n").encode("utf-8")

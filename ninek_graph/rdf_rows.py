@@ -10,7 +10,6 @@ rather than blank nodes so that the sorted N-Triples dump is byte-identical betw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
@@ -229,9 +228,10 @@ class RowBuilder:
             amount = URIRef(f"{node}#amount")
             self.add(node, SCHEMA.amount, amount)
             self.add(amount, RDF.type, SCHEMA.MonetaryAmount)
-            self.add(amount, SCHEMA.value, Literal(Decimal(money["amount"])))
+            # whole kroner: xsd:integer, whose lexical form every RDF syntax keeps as is
+            self.add(amount, SCHEMA.value, Literal(money["amount"], datatype=XSD.integer))
             self.add(amount, SCHEMA.currency, Literal("NOK"))
-            self.add(node, NK.amountNOK, Literal(Decimal(money["amount"])))
+            self.add(node, NK.amountNOK, Literal(money["amount"], datatype=XSD.integer))
             self.add(node, NK.amountText, Literal(money["amount_text"]))
             self.add(node, NK.approximate, Literal(bool(money.get("approximate"))))
             self.add(node, NK.estimated, Literal(bool(money.get("estimated"))))
