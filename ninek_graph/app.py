@@ -39,12 +39,13 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     app.extensions["ninek_cache"] = AnswerCache(app.config["CACHE_ENTRIES"])
     app.extensions["ninek_build"] = _build_tag(backend)
 
-    from . import queries_view, sparql_view, workbench_view
+    from . import queries_view, reconcile_view, sparql_view, workbench_view
 
     # One blueprint per concern; each line registers one.
     app.register_blueprint(sparql_view.bp)
     app.register_blueprint(queries_view.bp)
     app.register_blueprint(workbench_view.bp)
+    app.register_blueprint(reconcile_view.bp)
     register_error_handlers(app)
 
     @app.get("/health")
