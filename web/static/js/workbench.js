@@ -12,6 +12,8 @@
     ["json", "SPARQL JSON", "srj"], ["xml", "SPARQL XML", "srx"], ["csv", "CSV", "csv"],
     ["tsv", "TSV", "tsv"],
   ];
+  // SPARQL 1.1 CSV/TSV results define only SELECT answers: a boolean has JSON and XML.
+  const BOOLEAN_FORMATS = TABLE_FORMATS.slice(0, 2);
   const GRAPH_FORMATS = [
     ["ttl", "Turtle", "ttl"], ["nt", "N-Triples", "nt"], ["jsonld", "JSON-LD", "jsonld"],
     ["rdfxml", "RDF/XML", "rdf"],
@@ -109,8 +111,8 @@
     }
   }
 
-  function downloads(query, graph) {
-    const formats = graph ? GRAPH_FORMATS : TABLE_FORMATS;
+  function downloads(query, kind) {
+    const formats = { select: TABLE_FORMATS, ask: BOOLEAN_FORMATS, graph: GRAPH_FORMATS }[kind];
     const list = el("ul", { class: "downloads", "aria-label": "Download the answer" });
     for (const [fmt, label, ext] of formats) {
       const href = "/sparql?query=" + encodeURIComponent(query) + "&format=" + fmt;
@@ -181,21 +183,22 @@
       if (typeof data.boolean === "boolean") {
         $("wb-results").append(el("p", {}, "Answer: ", el("strong", { text: String(data.boolean) })));
         status("ASK answered in " + seconds + " s.");
+        downloads(query, "ask");
       } else {
         const rows = data.results.bindings;
         $("wb-results").append(
           el("p", { class: "muted", text: rows.length + (rows.length === 1 ? " row" : " rows") }),
           R.table(data.head.vars, rows, "Query answer"));
         status(rows.length + " rows in " + seconds + " s.");
+        downloads(query, "select");
       }
-      downloads(query, false);
     } else if (type === "application/n-triples") {
       const rows = R.parseNTriples(body);
       $("wb-results").append(
         el("p", { class: "muted", text: rows.length + (rows.length === 1 ? " triple" : " triples") }),
         R.table(["subject", "predicate", "object"], rows, "Triples"));
       status(rows.length + " triples in " + seconds + " s.");
-      downloads(query, true);
+      downloads(query, "graph");
     } else {
       showError("Unexpected answer type " + type + ".", body.slice(0, 500));
     }
