@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     # One blueprint per concern; each line registers one.
     app.register_blueprint(sparql_view.bp)
     app.register_blueprint(queries_view.bp)
+    app.register_blueprint(pages_view.bp)
     app.register_blueprint(workbench_view.bp)
     app.register_blueprint(reconcile_view.bp)
     register_error_handlers(app)

@@ -1,0 +1,381 @@
+"""Linked-data pages: dereferencing, entity pages, home, search, data quality, source, ontology.
+
+Dereferencing follows "Cool URIs for the Semantic Web" (W3C Interest Group Note, 2008),
+section 4.3, *303 URIs forwarding to different documents*. An entity IRI such as
+``https://w3id.org/ninek/project/geodata`` names a thing (a project), not a document, so
+``GET /project/geodata`` answers ``303 See Other`` to the document that describes it, chosen
+by the ``Accept`` header: ``/project/geodata.html`` for browsers (and ``*/*``), ``.ttl``,
+``.jsonld``, ``.nt`` or ``.rdf`` for RDF clients. The 303 carries ``Vary: Accept``. The
+documents themselves are stable URLs that always answer with their own format, whatever the
+Accept header, with an ETag derived from the build (304 for ``If-None-Match``). Hash IRIs
+(``…/grant/x#amount``, ``…/def#Project``) need no rule of their own: the client strips the
+fragment and gets the document that describes them. We chose 303 over serving the
+description directly with ``Content-Location`` because every description then has a URL of
+its own that can be bookmarked, cited and cached without ``Vary``.
+
+Canonical IRIs are mapped to the server's own base in every link and redirect: the
+``public_base`` setting, or, when it is empty, the base URL of the request. The RDF keeps the
+canonical ``https://w3id.org/ninek/`` IRIs, so nothing local leaks into the data.
+
+Every string from the data reaches the page through Jinja's autoescaping (also inside the
+server-drawn SVG timelines).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
+from werkzeug.exceptions import NotFound
+
+from . import paths, results
+from .answers import Answer, answer_key, not_modified, respond
+from .execute import PREFIXES
+from .namespaces import BASE
+from .negotiation import NotAcceptable, choose, negotiate
+from .pages_describe import PageBuilder, describe, describe_ontology
+from .pages_home import home as home_model
+from .pages_home import quality as quality_model
+from .pages_i18n import COOKIE, LANGS, choose_lang, translate
+from .pages_index import DCT, NK, RDFS, GraphIndex, get_index
+from .pages_ontology import document as ontology_model
+from .pages_search import SearchIndex, snippet
+
+bp = Blueprint("pages", __name__)
+
+HTML = "text/html"
+RDF_FORMATS = {  # suffix -> media type (the order is the server's preference after HTML)
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
+SUFFIX_OF = {media: suffix for suffix, media in RDF_FORMATS.items()}
+FORMAT_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+DOWNLOADS = {
+    "ninek.ttl": "text/turtle; charset=utf-8",
+    "ninek.nt": "application/n-triples",
+    "ninek.jsonld": "application/ld+json",
+    "ontology.ttl": "text/turtle; charset=utf-8",
+    "ontology.nt": "application/n-triples",
+}
+_DOCUMENT = re.compile(r"^(?P<path>.+?)\.(?P<ext>html|ttl|jsonld|nt|rdf)$")
+
+
+@bp.record_once
+def _load_index(state) -> None:
+    """Read the build's dumps once, when the application is made (before a server forks)."""
+    app = state.app
+    dist = Path(app.config.get("DIST_DIR") or paths.DIST_DIR).resolve()
+    index = GraphIndex.load(dist) if (dist / "ninek.nt").exists() else GraphIndex(dist=dist)
+    app.extensions["ninek_pages_index"] = index
+    app.extensions["ninek_pages_search"] = SearchIndex.build(index)
+
+
+# --- language, links -------------------------------------------------------------------------
+def public_base() -> str:
+    """The base URL canonical IRIs map to: the ``public_base`` setting or the request's."""
+    configured = current_app.config.get("PUBLIC_BASE") or ""
+    base = configured or request.url_root
+    return base.rstrip("/") + "/"
+
+
+def href(iri: str) -> str:
+    """Where ``iri`` is browsed: canonical IRIs on this server, others as they are."""
+    if iri.startswith(BASE):
+        return public_base() + iri[len(BASE):]
+    return iri
+
+
+def url(path: str) -> str:
+    return public_base() + path.lstrip("/")
+
+
+@bp.app_context_processor
+def _context() -> dict:
+    lang = choose_lang()
+    other = "en" if lang == "nb" else "nb"
+    args = request.args.to_dict()
+    args["lang"] = other
+    from urllib.parse import urlencode
+
+    return {
+        "lang": lang,
+        "t": lambda key: translate(key, lang),
+        "u": url,
+        "lang_switch": {"lang": other, "href": request.path + "?" + urlencode(args),
+                        "label": translate("other_lang", lang)},
+    }
+
+
+@bp.after_app_request
+def _remember_language(response: Response) -> Response:
+    wanted = request.args.get("lang")
+    if wanted in LANGS and request.cookies.get(COOKIE) != wanted:
+        response.set_cookie(COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def builder() -> PageBuilder:
+    return PageBuilder(get_index(), choose_lang(), href)
+
+
+def _html_answer(key_parts: tuple, render) -> Response:
+    """An HTML page with an ETag from the build, the language and the public base."""
+    lang = choose_lang()
+    key = answer_key("page", lang, public_base(), *key_parts)
+    cached = not_modified(key)
+    if cached is not None:
+        cached.headers["Vary"] = "Accept, Accept-Language, Cookie"
+        return cached
+    cache = current_app.extensions["ninek_cache"]
+    answer = cache.get(key)
+    if answer is None:
+        body, headers = render()
+        answer = Answer(body.encode("utf-8"), "text/html; charset=utf-8", tuple(headers))
+        cache.put(key, answer)
+    response = respond(answer, key)
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
+
+
+# --- home, search, quality, source ------------------------------------------------------------
+@bp.get("/")
+def home() -> Response:
+    def render():
+        model = home_model(builder())
+        links = [(url("dataset"), "text/html")]
+        return render_template("pages/home.html", m=model), [
+            ("Link", f'<{links[0][0]}>; rel="describedby"; type="text/html"')]
+    return _html_answer(("home",), render)
+
+
+@bp.get("/search")
+def search() -> Response:
+    query = (request.args.get("q") or "").strip()
+    media_type = negotiate(request.headers.get("Accept"), [HTML, "application/json"],
+                           format_param=request.args.get("format"),
+                           format_names={"html": HTML, "json": "application/json"})
+    hits, total = current_app.extensions["ninek_pages_search"].search(query) if query else ([],
+                                                                                          0)
+    b = builder()
+    results_list = []
+    for hit in hits:
+        before, match, after = snippet(hit.field.text, hit.span)
+        types = sorted(b.index.types(hit.document.iri), key=lambda t: (not t.startswith(NK), t))
+        results_list.append({
+            "iri": hit.document.iri, "href": href(hit.document.iri),
+            "label": b.label(hit.document.iri),
+            "type": b.ref(types[0])["label"] if types else hit.document.entity_kind,
+            "types": types,
+            "snippet": {"before": before, "match": match, "after": after},
+            "score": hit.score,
+        })
+    if media_type == "application/json":
+        response = current_app.response_class(
+            current_app.json.dumps({"query": query, "total": total, "results": results_list}),
+            content_type="application/json")
+        response.headers["Vary"] = "Accept"
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+    body = render_template("pages/search.html", query=query, results=results_list, total=total)
+    response = Response(body, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    response.headers["Link"] = (f'<{url("search")}?q={_quote(query)}&format=json>; '
+                                'rel="alternate"; type="application/json"')
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+@bp.get("/quality")
+def quality() -> Response:
+    def render():
+        return render_template("pages/quality.html", m=quality_model(builder())), []
+    return _html_answer(("quality",), render)
+
+
+@bp.get("/source")
+def source_document() -> Response:
+    def render():
+        b = builder()
+        index = b.index
+        text = paths.SOURCE_FILE.read_text(encoding="utf-8")
+        lines = []
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line_iri = f"{BASE}source/line/{number}"
+            derived = [s for s, p in index.inc.get(line_iri, ())
+                       if p == "http://www.w3.org/ns/prov#wasDerivedFrom"
+                       and (index.is_a(s, "https://w3id.org/ninek/def#Project")
+                            or index.is_a(s, "https://w3id.org/ninek/def#WorkArea"))]
+            lines.append({"number": number, "text": raw,
+                          "line": b.ref(line_iri) if index.has(line_iri) else None,
+                          "entities": b.refs(derived)})
+        return render_template("pages/source.html", lines=lines,
+                               document=b.ref(BASE + "source/document")), []
+    return _html_answer(("source",), render)
+
+
+@bp.get("/download/<name>")
+def download(name: str) -> Response:
+    if name not in DOWNLOADS:
+        raise NotFound(f"There is no download named {name!r}; the dumps are "
+                       + ", ".join(f"/download/{n}" for n in DOWNLOADS) + ".")
+    dist = get_index().dist or paths.DIST_DIR
+    path = Path(dist) / name
+    if not path.exists():
+        raise NotFound(f"{name} has not been built; run `ninek-graph build`.")
+    key = answer_key("download", name)
+    cached = not_modified(key)
+    if cached is not None:
+        return cached
+    response = send_file(path, mimetype=DOWNLOADS[name], etag=False, conditional=False,
+                         max_age=300)
+    response.set_etag(key)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+# --- dereferencing ------------------------------------------------------------------------------
+@bp.get("/<path:path>")
+def dereference(path: str) -> Response:
+    match = _DOCUMENT.match(path)
+    thing, ext = (match.group("path"), match.group("ext")) if match else (path, None)
+    if thing == "def":
+        return _ontology(ext)
+    iri = BASE + thing
+    index = get_index()
+    if not index.has(iri):
+        return _not_found(thing)
+    if ext is None:
+        return _see_other(thing)
+    if ext == "html":
+        return _entity_html(iri, thing)
+    return _entity_rdf(iri, RDF_FORMATS[ext], lambda: describe(iri))
+
+
+def _see_other(thing: str) -> Response:
+    """Section 4.3 of Cool URIs: 303 to the document in the format the client prefers."""
+    offered = [HTML] + list(RDF_FORMATS.values())
+    chosen = choose(request.headers.get("Accept"), offered)
+    if chosen is None:
+        raise NotAcceptable(
+            f"None of the media types in the Accept header ({request.headers.get('Accept')}) "
+            f"is offered for /{thing}. Offered: {', '.join(offered)}; or ask for one of "
+            + ", ".join(f"/{thing}.{s}" for s in ["html", *RDF_FORMATS]) + " directly.")
+    suffix = "html" if chosen == HTML else SUFFIX_OF[chosen]
+    response = redirect(url(f"{thing}.{suffix}"), code=303)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _alternates(thing: str) -> list[tuple[str, str, str]]:
+    return [(url(f"{thing}.{suffix}"), media, FORMAT_LABELS[suffix])
+            for suffix, media in RDF_FORMATS.items()]
+
+
+def _link_header(thing: str, canonical: str) -> str:
+    parts = [f'<{u}>; rel="alternate"; type="{media}"' for u, media, _ in _alternates(thing)]
+    parts.append(f'<{canonical}>; rel="canonical"')
+    return ", ".join(parts)
+
+
+def _entity_html(iri: str, thing: str) -> Response:
+    def render():
+        b = builder()
+        outcome = describe(iri)
+        outgoing, incoming = b.statements(iri, outcome.triples)
+        kind, sections = b.sections(iri)
+        index = b.index
+        types = [b.ref(t) for t in sorted(index.types(iri),
+                                          key=lambda t: (not t.startswith(NK), t))]
+        title = b.label(iri)
+        manifest = index.manifest
+        dataset_title = index.label(BASE + "dataset", b.lang)
+        body = render_template(
+            "pages/entity.html", iri=iri, title=title, types=types, kind=kind, s=sections,
+            outgoing=outgoing, incoming=incoming, truncated=outcome.truncated,
+            sources=b.source_rows(iri), alternates=_alternates(thing),
+            description=index.text(iri, DCT + "description", b.lang)
+            or index.text(iri, RDFS + "comment", b.lang) or "",
+            cite={"title": title, "dataset": dataset_title, "iri": iri,
+                  "build": manifest.get("build_id", ""),
+                  "modified": index.text(BASE + "dataset", DCT + "modified") or ""},
+        )
+        return body, [("Link", _link_header(thing, iri))]
+    return _html_answer(("entity", iri), render)
+
+
+def _entity_rdf(iri: str, media_type: str, describer) -> Response:
+    key = answer_key("entity-rdf", iri, media_type)
+    cached = not_modified(key)
+    if cached is not None:
+        return cached
+    cache = current_app.extensions["ninek_cache"]
+    answer = cache.get(key)
+    if answer is None:
+        outcome = describer()
+        body = results.serialize_triples(outcome.triples, media_type, prefixes=PREFIXES)
+        fmt = next(f for f in results.FORMATS["graph"] if f.media_type == media_type)
+        headers = [("Access-Control-Allow-Origin", "*"), ("Link", f'<{iri}>; rel="describes"')]
+        if outcome.truncated:
+            headers.append(("X-Ninek-Truncated", "true"))
+        answer = Answer(body, fmt.content_type, tuple(headers))
+        cache.put(key, answer)
+    return respond(answer, key)
+
+
+def _ontology(ext: str | None) -> Response:
+    iri = "https://w3id.org/ninek/def"
+    if ext is None:
+        return _see_other("def")
+    if ext != "html":
+        return _entity_rdf(iri, RDF_FORMATS[ext], describe_ontology)
+
+    def render():
+        model = ontology_model(builder())
+        body = render_template("pages/ontology.html", m=model, alternates=_alternates("def"),
+                               iri=iri)
+        return body, [("Link", _link_header("def", iri))]
+    return _html_answer(("ontology",), render)
+
+
+def _not_found(thing: str) -> Response:
+    words = " ".join(w for w in re.split(r"[/\-_.#]+", thing) if w and not w.isdigit())
+    last = thing.rstrip("/").rsplit("/", 1)[-1]
+    guess = " ".join(w for w in re.split(r"[\-_.]+", last) if w) or words
+    hits, _ = current_app.extensions["ninek_pages_search"].search(guess, limit=8)
+    if not hits and guess != words:
+        hits, _ = current_app.extensions["ninek_pages_search"].search(words, limit=8)
+    lang = choose_lang()
+    suggestions = [{"href": href(h.document.iri),
+                    "label": h.document.titles.get(lang) or h.document.titles["nb"],
+                    "iri": h.document.iri} for h in hits]
+    accept = request.headers.get("Accept") or ""
+    if "text/html" in accept or not accept:
+        body = render_template("pages/not_found.html", path="/" + thing, guess=guess,
+                               suggestions=suggestions)
+        response = Response(body, status=404, content_type="text/html; charset=utf-8")
+    else:
+        lines = [f"404 Not Found: no resource in the graph is {BASE}{thing}.",
+                 f"Search: {url('search')}?q={_quote(guess)}"]
+        lines += [f"Perhaps: {s['href']}" for s in suggestions]
+        response = Response("\n".join(lines) + "\n", status=404,
+                            content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    return response
