@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     app.extensions["ninek_cache"] = AnswerCache(app.config["CACHE_ENTRIES"])
     app.extensions["ninek_build"] = _build_tag(backend)
 
-    from . import queries_view, reconcile_view, sparql_view, workbench_view
+    from . import pages_view, queries_view, reconcile_view, sparql_view, workbench_view
 
     # One blueprint per concern; each line registers one.
     app.register_blueprint(sparql_view.bp)
