@@ -32,6 +32,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,6 +56,7 @@ MAX_PROPERTIES = 20
 MAX_VALUES = 50
 MAX_TYPES = 20
 MAX_LIMIT = 100
+MAX_QUERY_WORDS = 12     # words of a query compared one by one (names are short)
 DEFAULT_LIMIT = 10
 MIN_SCORE = 50.0
 MATCH_SCORE = 95.0
@@ -131,6 +133,7 @@ PROPERTY_BY_ID = {p.id: p for p in PROPERTIES}
 
 _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ð": "d", "þ": "th", "œ": "oe"})
 _NON_WORD = re.compile(r"[\W_]+")
+_DIGIT = re.compile(r"\d")
 STOPWORDS = frozenset({"i", "og", "for", "av", "om", "pa", "til", "med", "som", "en", "ved",
                        "the", "of", "and", "in"})
 
@@ -191,16 +194,18 @@ def similarity(a: str, b: str, floor: float = 0.75) -> float:
     return 0.0 if distance > limit else 1 - distance / longest
 
 
+@lru_cache(maxsize=1 << 16)
 def _token_similarity(query: str, word: str) -> float:
     if query == word:
         return 1.0
-    if any(c.isdigit() for c in query + word):
+    if _DIGIT.search(query) or _DIGIT.search(word):
         return 0.0  # numbers tell versions apart ("Vekst og bo 1" / "... 2"): exact only
     if len(query) >= 3 and word.startswith(query):
         return 0.9
-    if min(len(query), len(word)) >= 4:
-        return 0.95 * similarity(query, word)
-    return 0.0
+    shorter, longer = sorted((len(query), len(word)))
+    if shorter < 4 or longer - shorter > longer // 4:
+        return 0.0
+    return 0.95 * similarity(query, word)
 
 
 def _weight(token: str) -> float:
@@ -230,8 +235,11 @@ def _is_abbreviation(query: str, tokens: Sequence[str]) -> bool:
     return walk(0, 0)
 
 
-def name_score(query: Form, label: Form) -> float:
-    """How well ``query`` names ``label``, 0-100 (tiers in the module docstring)."""
+def name_score(query: Form, label: Form, cache: dict | None = None) -> float:
+    """How well ``query`` names ``label``, 0-100 (tiers in the module docstring).
+
+    ``cache`` keeps word similarities across the labels scored for one query; only the
+    first :data:`MAX_QUERY_WORDS` words of a query take part in word-by-word scoring."""
     if not query.norm or not label.norm:
         return 0.0
     if query.norm == label.norm:
@@ -242,12 +250,20 @@ def name_score(query: Form, label: Form) -> float:
         return 96.0
     if len(query.tokens) == 1 and _is_abbreviation(query.compact, label.tokens):
         return 90.0
+    cache = {} if cache is None else cache
+
+    def word_similarity(t: str, w: str) -> float:
+        if (t, w) not in cache:
+            cache[t, w] = _token_similarity(t, w)
+        return cache[t, w]
+
     best = 0.0
-    per_query = [max(_token_similarity(t, w) for w in label.tokens) for t in query.tokens]
-    precision = (sum(_weight(t) * s for t, s in zip(query.tokens, per_query, strict=True))
-                 / sum(_weight(t) for t in query.tokens))
+    words = query.tokens[:MAX_QUERY_WORDS]
+    per_query = [max(word_similarity(t, w) for w in label.tokens) for t in words]
+    precision = (sum(_weight(t) * s for t, s in zip(words, per_query, strict=True))
+                 / sum(_weight(t) for t in words))
     if precision >= 0.5:
-        per_word = [max(_token_similarity(t, w) for t in query.tokens) for w in label.tokens]
+        per_word = [max(word_similarity(t, w) for t in words) for w in label.tokens]
         recall = (sum(_weight(w) * s for w, s in zip(label.tokens, per_word, strict=True))
                   / sum(_weight(w) for w in label.tokens))
         best = 89.0 * (0.7 * precision + 0.3 * recall)
@@ -394,6 +410,7 @@ class ReconcileIndex:
         if types is None:
             return []
         form = Form.of(query.text) if query.text else None
+        cache: dict = {}
         direct = self.lookup(query.text) if query.text else None
         scored = []
         for entity in self.entities:
@@ -406,7 +423,7 @@ class ReconcileIndex:
             elif entity is direct:
                 score = 100.0
             else:
-                score = max((name_score(form, label.form) - (0 if label.primary else 3)
+                score = max((name_score(form, label.form, cache) - (0 if label.primary else 3)
                              for label in entity.labels), default=0.0)
             named = score
             if not entity.in_source:
