@@ -141,6 +141,8 @@ def pick_literal(terms: list[Term], lang: str) -> str | None:
         return None
 
     def rank(term: Term) -> tuple[int, str]:
+        if term.datatype:  # a typed value (a number, a boolean) is a poor name
+            return (4, term.value)
         tag = (term.lang or "").lower()
         if tag == lang or tag.startswith(lang + "-"):
             return (0, term.value)
