@@ -107,8 +107,27 @@ def load(document: SourceDocument, directory: Path = INTERPRETATION_DIR) -> Inte
             interpretation.rows[line] = entry
             interpretation.categories[line] = content["category"]
             interpretation.files[line] = name
+    _check_texts(interpretation.concepts, "concepts.yaml")
+    _check_texts(interpretation.agents, "agents.yaml")
     _check(interpretation, document)
     return interpretation
+
+
+def _check_texts(value: Any, where: str) -> None:
+    """Labels and definitions must be strings: YAML 1.1 reads a bare Yes/No/On/Off as a
+    boolean, which would silently become a "true" label."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("label", "definition", "name", "en", "nb", "names") and isinstance(
+                item, bool
+            ):
+                raise InterpretationError(f"{where}: {key} {item!r} must be quoted text")
+            _check_texts(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, bool):
+                raise InterpretationError(f"{where}: a list holds {item!r}; quote it as text")
+            _check_texts(item, where)
 
 
 def evidence_texts(value: Any) -> list[str]:
