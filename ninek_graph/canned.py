@@ -60,7 +60,9 @@ class Parameter:
             return Term("literal", str(int(raw)), "http://www.w3.org/2001/XMLSchema#integer")
         if self.type == "iri":
             if not IRI.match(raw):
-                raise ParameterError(f"parameter {self.name!r} must be an absolute IRI, not {raw!r}")
+                raise ParameterError(
+                    f"parameter {self.name!r} must be an absolute IRI, not {raw!r}"
+                )
             return Term("uri", raw)
         return Term("literal", raw)
 

@@ -15,6 +15,7 @@ from .backend import QueryError
 from .execute import Request, check, run, to_answer
 from .html_results import table_context
 from .negotiation import negotiate
+from .sparql_view import decode_pairs
 
 bp = Blueprint("queries", __name__)
 HTML = "text/html"
@@ -57,13 +58,14 @@ def run_canned(name: str, raw: dict[str, str]):
 @bp.get("/queries/<name>")
 def show(name: str) -> Response:
     query = canned.get(name)
-    raw = {k: v for k, v in request.args.items() if k != "format"}
-    for key in request.args:
-        if len(request.args.getlist(key)) > 1:
+    pairs = decode_pairs(request.query_string)  # invalid UTF-8 is a 400, not U+FFFD
+    raw = {k: v for k, v in pairs if k != "format"}
+    for key in {k for k, _ in pairs}:
+        if sum(1 for k, _ in pairs if k == key) > 1:
             raise canned.ParameterError(f"parameter {key!r} is given more than once")
     offered = [f.media_type for f in results.formats_for("SELECT")]
     media_type = negotiate(request.headers.get("Accept"), [HTML] + offered,
-                           format_param=request.args.get("format"),
+                           format_param=dict(pairs).get("format"),
                            format_names={**results.format_names("SELECT"), "html": HTML})
     if media_type == HTML:
         return _html(query, raw)

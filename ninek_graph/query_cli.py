@@ -57,7 +57,7 @@ def as_table(outcome: QueryOutcome) -> str:
     rows = [[_text(t) for t in row] for row in outcome.rows]
     widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(header)]
     def line(cells):
-        return "  ".join(c[:w].ljust(w) for c, w in zip(cells, widths)).rstrip()
+        return "  ".join(c[:w].ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
     out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''}"
                + (", cut at the row limit" if outcome.truncated else "") + ")")

@@ -251,7 +251,8 @@ class RowBuilder:
             self.add(node, NK.approvalDate, date_literal(money["approved"]["date"]))
             self.add(node, NK.evidence, Literal(money["approved"]["text"]))
         label = {"grant": "Tilskudd", "cost": "Kostnad", "saving": "Besparelse"}[kind]
-        self.add(node, RDFS.label, Literal(f"{label}: {evidence_texts(money['text'])[0]}", lang="nb"))
+        first_evidence = evidence_texts(money["text"])[0]
+        self.add(node, RDFS.label, Literal(f"{label}: {first_evidence}", lang="nb"))
 
     def link(self, link: dict[str, Any]) -> None:
         source_id, target_id = link.get("from", self.entry["id"]), link["to"]

@@ -67,12 +67,10 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from SPARQLWrapper import (
-    ASK,
     CONSTRUCT,
     DESCRIBE,
     JSON,
     POST,
-    SELECT,
     TURTLE,
     URLENCODED,
     SPARQLWrapper,
@@ -86,6 +84,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
+from . import sparql_guard
 from .backend import (
     DATA_GRAPH,
     ONTOLOGY_GRAPH,
@@ -420,13 +419,16 @@ class RemoteBackend:
         if substitutions:
             text = bind_substitutions(text, substitutions)
         dataset = self._dataset(text, default_graph_uris, named_graph_uris)
+        # The form as our tokenizer reads it: SPARQLWrapper guesses it with a regular
+        # expression that also matches a keyword inside a comment.
+        form = (sparql_guard.inspect(text).form or "SELECT").upper()
 
         def request() -> SPARQLWrapper:
             sw = self._wrapper(text, timeout)
             for param, graphs in dataset:
                 for g in graphs:
                     sw.addParameter(param, render_iri(g)[1:-1])
-            if sw.queryType in (CONSTRUCT, DESCRIBE):
+            if form in (CONSTRUCT, DESCRIBE):
                 sw.setReturnFormat(TURTLE)  # only to get past SPARQLWrapper; Accept is ours:
                 sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.5")
             else:
@@ -439,7 +441,6 @@ class RemoteBackend:
 
         started = time.monotonic()
         sw = request()
-        form = sw.queryType if sw.queryType in (SELECT, ASK, CONSTRUCT, DESCRIBE) else SELECT
         try:
             body, headers = self._send(sw, timeout)
         except _Challenged:

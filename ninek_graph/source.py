@@ -161,7 +161,7 @@ def _table_row(
         )
     if not cells[0].strip():
         raise SourceError(number, "title", "the title (first column) is empty", path)
-    return SourceRow(number, section, "row", line, dict(zip(names, cells)), header)
+    return SourceRow(number, section, "row", line, dict(zip(names, cells, strict=False)), header)
 
 
 def _work_area_row(
@@ -174,7 +174,7 @@ def _work_area_row(
             f"a row of 'Andre arbeidsområder' has {len(cells)} tab-separated fields; expected 2",
             path,
         )
-    fields = dict(zip(WORK_AREA_COLUMNS, cells))
+    fields = dict(zip(WORK_AREA_COLUMNS, cells, strict=False))
     if not cells[0].strip():
         raise SourceError(number, "title", "the title (first column) is empty", path)
     if not cells[1].strip():

@@ -36,7 +36,7 @@ class UnsupportedMediaType(QueryError):
     status = 415
 
 
-def _pairs(raw: bytes) -> list[tuple[str, str]]:
+def decode_pairs(raw: bytes) -> list[tuple[str, str]]:
     """Decode a query string or form body once, strictly as UTF-8."""
     try:
         text = raw.decode("utf-8")
@@ -55,15 +55,26 @@ def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _format(pairs: list[tuple[str, str]]) -> str | None:
-    """The ``format`` (or ``output``) parameter. SPARQLWrapper sends both, and may repeat
-    them, with the same value; different values are a client error."""
-    values = {value for key, value in pairs if key in ("format", "output") and value}
-    if len(values) > 1:
+def _format(pairs: list[tuple[str, str]], names: dict[str, str]) -> str | None:
+    """The ``format`` (or ``output``/``results``) parameter. SPARQLWrapper sends several,
+    some as short names and some as media-type lists ("application/ld+json,
+    application/x-json+ld"); they must agree on one format once resolved."""
+    values = [value for key, value in pairs if key in ("format", "output", "results") and value]
+    resolved = {}
+    for value in values:
+        for candidate in value.split(","):
+            base = candidate.split(";")[0].strip().lower()
+            media_type = names.get(base) or (base if base in names.values() else None)
+            if media_type:
+                resolved.setdefault(media_type, candidate.strip())
+                break
+        else:
+            resolved.setdefault(value, value)  # unknown: negotiate() explains what is valid
+    if len(resolved) > 1:
         raise ProtocolError(
-            f"Conflicting format/output parameters: {', '.join(sorted(values))}; send one."
+            f"Conflicting format parameters: {', '.join(sorted(values))}; send one format."
         )
-    return values.pop() if values else None
+    return next(iter(resolved.values())) if resolved else None
 
 
 def _all(pairs: list[tuple[str, str]], name: str) -> tuple[str, ...]:
@@ -72,14 +83,14 @@ def _all(pairs: list[tuple[str, str]], name: str) -> tuple[str, ...]:
 
 def parse_protocol_request() -> tuple[str | None, list[tuple[str, str]]]:
     """(query text or None, all parameters) of the request; raises for malformed ones."""
-    url_pairs = _pairs(request.query_string)
+    url_pairs = decode_pairs(request.query_string)
     if request.method == "GET":
         if _one(url_pairs, "update") is not None:
             raise UpdateRefused("This endpoint is read-only; SPARQL Update is refused.")
         return _one(url_pairs, "query"), url_pairs
     content_type = (request.mimetype or "").lower()
     if content_type == FORM:
-        form_pairs = _pairs(request.get_data(cache=True))
+        form_pairs = decode_pairs(request.get_data(cache=True))
         if _one(form_pairs, "update") is not None:
             raise UpdateRefused("This endpoint is read-only; SPARQL Update is refused.")
         if _one(url_pairs, "query") is not None:
@@ -107,7 +118,7 @@ def parse_protocol_request() -> tuple[str | None, list[tuple[str, str]]]:
     )
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint() -> Response:
     query, pairs = parse_protocol_request()
     if query is None:
@@ -119,10 +130,10 @@ def endpoint() -> Response:
     info = check(query, default_graphs, named_graphs)
     offered = [f.media_type for f in results.formats_for(info.form)]
     browser_offer = offered + [HTML]
+    names = {**results.format_names(info.form), "html": HTML}
     media_type = negotiate(
         request.headers.get("Accept"), browser_offer,
-        format_param=_format(pairs),
-        format_names={**results.format_names(info.form), "html": HTML},
+        format_param=_format(pairs, names), format_names=names,
     )
     key = answer_key("sparql", query, default_graphs, named_graphs, media_type)
     cached = not_modified(key)

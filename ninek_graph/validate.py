@@ -56,7 +56,9 @@ class Report:
         )
 
     def as_text(self) -> str:
-        lines = [f"{name}: {'conforms' if ok else 'VIOLATIONS'}" for name, ok in self.suites.items()]
+        lines = [
+            f"{name}: {'conforms' if ok else 'VIOLATIONS'}" for name, ok in self.suites.items()
+        ]
         lines += [v.as_text() for v in self.violations]
         lines.append(f"{len(self.violations)} result(s); conforms: {self.conforms}")
         return "\n".join(lines)
@@ -106,21 +108,22 @@ def validate_dump(path: Path) -> Report:
 
 def _violations(report: Graph) -> list[Violation]:
     found = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        def one(prop: URIRef) -> str | None:
-            value = report.value(result, prop)
-            return None if value is None else str(value)
+    def one(result, prop: URIRef) -> str | None:
+        value = report.value(result, prop)
+        return None if value is None else str(value)
 
-        severity = one(SH.resultSeverity) or ""
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+
+        severity = one(result, SH.resultSeverity) or ""
         message = report.value(result, SH.resultMessage)
         found.append(
             Violation(
                 severity=severity.rsplit("#", 1)[-1],
-                focus=one(SH.focusNode) or "",
-                path=one(SH.resultPath),
-                value=one(SH.value),
+                focus=one(result, SH.focusNode) or "",
+                path=one(result, SH.resultPath),
+                value=one(result, SH.value),
                 message=str(message) if isinstance(message, Literal) else "",
-                shape=one(SH.sourceShape) or "",
+                shape=one(result, SH.sourceShape) or "",
             )
         )
     return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))

@@ -20,9 +20,19 @@ from tests.test_graph import money_in_text
 
 ROWS = [row for row in source.parse().entries() if row.section != "andre"]
 MUNICIPALITY_NAMES = {
-    "Tønsberg": "Tønsberg", "Nøtterøy": "Nøtterøy", "Tjøme": "Tjøme", "Stokke": "Stokke",
-    "Andebu": "Andebu", "Våle": "Våle", "Ramnes": "Ramnes", "Re": "Re", "Horten": "Horten",
-    "Holmestrand": "Holmestrand", "Hof": "Hof", "Sande": "Sande", "Svelvik": "Svelvik",
+    "Tønsberg": "Tønsberg",
+    "Nøtterøy": "Nøtterøy",
+    "Tjøme": "Tjøme",
+    "Stokke": "Stokke",
+    "Andebu": "Andebu",
+    "Våle": "Våle",
+    "Ramnes": "Ramnes",
+    "Re": "Re",
+    "Horten": "Horten",
+    "Holmestrand": "Holmestrand",
+    "Hof": "Hof",
+    "Sande": "Sande",
+    "Svelvik": "Svelvik",
 }
 
 
@@ -41,7 +51,10 @@ def run(backend):
         query = canned.get(name)
         outcome = backend.query(query.text, substitutions=query.bindings(params))
         return [
-            {var: (None if term is None else _value(term)) for var, term in zip(outcome.variables, row)}
+            {
+                var: (None if term is None else _value(term))
+                for var, term in zip(outcome.variables, row, strict=False)
+            }
             for row in outcome.rows
         ]
 
@@ -49,7 +62,11 @@ def run(backend):
 
 
 def _value(term):
-    if term.kind == "literal" and term.datatype and term.datatype.endswith(("#integer", "#decimal")):
+    if (
+        term.kind == "literal"
+        and term.datatype
+        and term.datatype.endswith(("#integer", "#decimal"))
+    ):
         return Decimal(term.value)
     return term.value
 
@@ -74,10 +91,20 @@ def mentions(text: str, name: str) -> bool:
 def test_every_query_file_is_declared_and_parses():
     queries = canned.all_queries()
     required = {
-        "projects", "projects-by-start-year", "grants", "funding-by-funder", "savings",
-        "municipality-projects", "project-participants", "exclusions", "hosts",
-        "project-lineage", "organisation-projects", "participation-matrix",
-        "registry-links", "successor-projects",
+        "projects",
+        "projects-by-start-year",
+        "grants",
+        "funding-by-funder",
+        "savings",
+        "municipality-projects",
+        "project-participants",
+        "exclusions",
+        "hosts",
+        "project-lineage",
+        "organisation-projects",
+        "participation-matrix",
+        "registry-links",
+        "successor-projects",
     }
     assert required <= set(queries)
     for query in queries.values():
@@ -92,8 +119,16 @@ def test_every_query_file_is_declared_and_parses():
 VARIABLES = {
     "projects": ["project", "title", "category", "startYear", "endYear", "result", "status"],
     "projects-by-start-year": ["startYear", "projects"],
-    "grants": ["grant", "funder", "funderLabel", "project", "title", "recipient", "amountNOK",
-               "approximate"],
+    "grants": [
+        "grant",
+        "funder",
+        "funderLabel",
+        "project",
+        "title",
+        "recipient",
+        "amountNOK",
+        "approximate",
+    ],
     "funding-by-funder": ["funder", "funderLabel", "grants", "totalNOK"],
     "savings": ["project", "title", "amountNOK", "approximate"],
     "municipality-projects": ["project", "title", "role"],
@@ -110,8 +145,10 @@ VARIABLES = {
 @pytest.mark.parametrize("name", sorted(VARIABLES))
 def test_result_variables_are_the_contract(backend, name):
     query = canned.get(name)
-    params = {p.name: {"municipality": "Re", "project": "Geodata", "organisation": "HVE"}[p.name]
-              for p in query.parameters}
+    params = {
+        p.name: {"municipality": "Re", "project": "Geodata", "organisation": "HVE"}[p.name]
+        for p in query.parameters
+    }
     outcome = backend.query(query.text, substitutions=query.bindings(params))
     assert outcome.variables[: len(VARIABLES[name])] == VARIABLES[name]
     assert outcome.rows, f"{name} returned no rows on the real data"
@@ -120,8 +157,11 @@ def test_result_variables_are_the_contract(backend, name):
 def test_projects(run):
     rows = {r["title"]: r for r in run("projects")}
     assert set(rows) == {row.title for row in ROWS}
-    categories = {"drift": "Driftsprosjekter", "plan": "Plan-, areal- og næringsprosjekter",
-                  "nettverk": "Faglige nettverksgrupper"}
+    categories = {
+        "drift": "Driftsprosjekter",
+        "plan": "Plan-, areal- og næringsprosjekter",
+        "nettverk": "Faglige nettverksgrupper",
+    }
     for row in ROWS:
         got = rows[row.title]
         start, end = years(row.fields["period"])
@@ -150,9 +190,14 @@ def test_projects_by_start_year(run):
 
 
 FUNDERS = {  # how the rows name funders -> the funder's label in the graph
-    "KRD": "Kommunal- og regionaldepartementet", "HØYKOM": "HØYKOM", "Høykom": "HØYKOM",
-    "SHD": "Sosial- og helsedepartementet", "Uninett ABC": "Uninett ABC", "Uninett": "Uninett",
-    "FM": "Fylkesmannen i Vestfold", "fylkes-kommunen": "Vestfold fylkeskommune",
+    "KRD": "Kommunal- og regionaldepartementet",
+    "HØYKOM": "HØYKOM",
+    "Høykom": "HØYKOM",
+    "SHD": "Sosial- og helsedepartementet",
+    "Uninett ABC": "Uninett ABC",
+    "Uninett": "Uninett",
+    "FM": "Fylkesmannen i Vestfold",
+    "fylkes-kommunen": "Vestfold fylkeskommune",
 }
 
 
@@ -184,7 +229,8 @@ def test_grants(run):
     by_title = {r["title"]: r for r in rows}
     assert by_title["Fiberskoleprosjektet"]["recipient"] == "Tønsberg"
     assert set(by_title["Ungdomsfilm"]["recipient"].split("; ")) == {
-        "Revetal ungdomsskole", "Hof skole"
+        "Revetal ungdomsskole",
+        "Hof skole",
     }
     assert by_title["Sensitiv driftsentral"]["approximate"] == "true"
 
@@ -195,7 +241,9 @@ def test_funding_by_funder(run):
         expected.setdefault(funder, [0, 0])
         expected[funder][0] += 1
         expected[funder][1] += amount
-    got = {r["funderLabel"]: [int(r["grants"]), int(r["totalNOK"])] for r in run("funding-by-funder")}
+    got = {
+        r["funderLabel"]: [int(r["grants"]), int(r["totalNOK"])] for r in run("funding-by-funder")
+    }
     assert got == expected
     assert got["HØYKOM"] == [5, 7_375_000]
 
@@ -209,7 +257,8 @@ def test_savings(run):
     rows = run("savings")
     got = Counter(
         (r["title"], int(r["amountNOK"]), r["approximate"] == "true")
-        for r in rows if r["amountNOK"] is not None
+        for r in rows
+        if r["amountNOK"] is not None
     )
     assert got == expected
     qualitative = {r["title"] for r in rows if r["amountNOK"] is None}
@@ -234,7 +283,10 @@ def test_municipality_projects_by_name_and_number(run):
     tonsberg = run("municipality-projects", municipality="0704")
     titles = {r["title"] for r in tonsberg}
     for row in ROWS:
-        if mentions(row.fields["participants"], "Tønsberg") and "-Tønsberg" not in row.fields["participants"]:
+        if (
+            mentions(row.fields["participants"], "Tønsberg")
+            and "-Tønsberg" not in row.fields["participants"]
+        ):
             assert row.title in titles
     ks = [r for r in tonsberg if r["title"] == "KS effektiviseringsnettverk"]
     assert {r["role"] for r in ks} == {"Bistår med erfaring"}
@@ -243,21 +295,35 @@ def test_municipality_projects_by_name_and_number(run):
 
 def test_project_participants(run):
     rows = run("project-participants", project="Geodata")
-    municipalities = {r["label"] for r in rows if r["type"] == "municipality" and r["role"] == "Deltaker"}
+    municipalities = {
+        r["label"] for r in rows if r["type"] == "municipality" and r["role"] == "Deltaker"
+    }
     # 1999-2004, 'Alle, minus Stokke': the founding seven and the three who joined in 2001,
     # Re from 2002; Stokke excluded
-    assert municipalities == {"Tønsberg", "Nøtterøy", "Tjøme", "Andebu", "Våle", "Ramnes",
-                              "Re", "Horten", "Holmestrand", "Hof"}
+    assert municipalities == {
+        "Tønsberg",
+        "Nøtterøy",
+        "Tjøme",
+        "Andebu",
+        "Våle",
+        "Ramnes",
+        "Re",
+        "Horten",
+        "Holmestrand",
+        "Hof",
+    }
     assert {"Tønsberg"} == {r["label"] for r in rows if r["role"] == "Vertskommune"}
     by_iri = run("project-participants", project="https://w3id.org/ninek/project/geodata")
+
     def without_echo(found):
         return Counter(str({k: v for k, v in r.items() if k != "project"}) for r in found)
 
     assert without_echo(rows) == without_echo(by_iri)
     solid = run("project-participants", project='"Sentralisert drift av fiberskoler"/ SOLID')
-    assert {("Høgskolen i Vestfold", "Prosjektleder"), ("Høgskolen i Vestfold", "Prosjekteier")} <= {
-        (r["label"], r["role"]) for r in solid
-    }
+    assert {
+        ("Høgskolen i Vestfold", "Prosjektleder"),
+        ("Høgskolen i Vestfold", "Prosjekteier"),
+    } <= {(r["label"], r["role"]) for r in solid}
 
 
 def source_exclusions() -> set[tuple[str, str]]:
@@ -296,8 +362,11 @@ def test_project_lineage(run):
     pairs = {(r["fromTitle"], r["relation"], r["toTitle"]) for r in rows}
     assert ("Næringsarealer (2)", "continues", "Næringsarealer (1)") in pairs
     assert ("AREALIS i fullskala (temakart)", "coordinated-with", "Geodata") in pairs
-    assert ("Utvidet samarbeid om flyktninger og asylsøkere", "continues",
-            "Introduksjonsprogram for flyktninger") in pairs
+    assert (
+        "Utvidet samarbeid om flyktninger og asylsøkere",
+        "continues",
+        "Introduksjonsprogram for flyktninger",
+    ) in pairs
     assert ("Felles næringspolitikk i praksis", "follow-up-of", "Felles næringspolitikk") in pairs
     # every row titled "Geodata – ..." is linked to Geodata
     for row in ROWS:
@@ -341,18 +410,23 @@ def test_registry_links_on_real_data(run):
     assert rows["Andebu"]["wikidata"] is None
 
 
-@pytest.mark.parametrize("today, predecessors", [
-    ("Færder", {"Nøtterøy", "Tjøme"}),
-    ("Sandefjord", {"Andebu", "Stokke"}),
-    ("Holmestrand", {"Holmestrand", "Hof", "Sande"}),  # Sande joined in 2020
-    ("Tønsberg", {"Tønsberg", "Re", "Våle", "Ramnes"}),
-    ("3905", {"Tønsberg", "Re", "Våle", "Ramnes"}),
-])
+@pytest.mark.parametrize(
+    "today, predecessors",
+    [
+        ("Færder", {"Nøtterøy", "Tjøme"}),
+        ("Sandefjord", {"Andebu", "Stokke"}),
+        ("Holmestrand", {"Holmestrand", "Hof", "Sande"}),  # Sande joined in 2020
+        ("Tønsberg", {"Tønsberg", "Re", "Våle", "Ramnes"}),
+        ("3905", {"Tønsberg", "Re", "Våle", "Ramnes"}),
+    ],
+)
 def test_successor_projects(run, today, predecessors):
     rows = run("successor-projects", municipality=today)
     assert {r["predecessorLabel"] for r in rows} == predecessors
     if "Re" in predecessors:
-        assert ("Re", "Sensitiv driftsentral") in {(r["predecessorLabel"], r["title"]) for r in rows}
+        assert ("Re", "Sensitiv driftsentral") in {
+            (r["predecessorLabel"], r["title"]) for r in rows
+        }
         assert ("Våle", "Samferdsel – tverrforbindelser") in {
             (r["predecessorLabel"], r["title"]) for r in rows
         }

@@ -133,29 +133,10 @@ def by_canned_url(base_url: str, name: str) -> tuple[list[str], Counter, request
     return variables, rows, response
 
 
-# The published text of these queries uses its parameter in FILTERs inside UNION branches;
-# SPARQL evaluates a group bottom-up (SPARQL 1.1 Query, section 18.2.2), so a VALUES block
-# in the enclosing group does not reach them.
-VALUES_SCOPE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: queries/municipality-projects.rq and queries/successor-projects.rq test the "
-    "parameter in FILTERs inside the UNION branches ({ ... FILTER(... ?municipality) } UNION "
-    "{ ... }); under standard SPARQL scoping a VALUES binding of ?municipality in the outer "
-    "group is not visible there, so the published text with VALUES returns no rows on "
-    "pyoxigraph, and the Virtuoso-backed canned URL (RemoteBackend binds by VALUES) answers "
-    "no rows either; only the embedded canned URL works, because SEP-0007 substitution "
-    "rewrites the variable everywhere. Move the FILTER after the UNION (bind a ?key in "
-    "each branch)"))
-VALUES_SCOPE_NAMES = ("municipality-projects", "successor-projects")
-FORM_SNIFF_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: ninek_graph/remote.py RemoteBackend.query() (lines ~429 and ~442) takes the query "
-    "form from SPARQLWrapper's sniffed queryType, which reads DESCRIBE in the comment header "
-    "of queries/project-lineage.rq ('rows that describe the same work'); the Virtuoso "
-    "answer (SPARQL JSON) is then parsed as RDF and the client gets 502. Use the form the "
-    "guard's tokenizer found (sparql_guard.inspect) instead"))
+# A parameter must reach the query when bound by VALUES too (SPARQL evaluates a group
+# bottom-up, section 18.2.2, so a FILTER inside a UNION branch would not see it).
 CLIENT_CASES = [
-    pytest.param(name, backend, id=f"{name}-{backend}",
-                 marks=[VALUES_SCOPE_BUG] if name in VALUES_SCOPE_NAMES else
-                 [FORM_SNIFF_BUG] if (name, backend) == ("project-lineage", "virtuoso") else [])
+    pytest.param(name, backend, id=f"{name}-{backend}")
     for name in NAMES for backend in ("embedded", "virtuoso")
 ]
 
@@ -168,8 +149,7 @@ def test_every_canned_query_is_covered():
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=[VALUES_SCOPE_BUG] if n in VALUES_SCOPE_NAMES else
-                 [FORM_SNIFF_BUG] if n == "project-lineage" else []) for n in NAMES])
+    pytest.param(n) for n in NAMES])
 def test_canned_url_gives_the_same_answer_on_both_backends(live_url, virtuoso_url, name):
     embedded_vars, embedded, _ = by_canned_url(live_url, name)
     virtuoso_vars, virtuoso, response = by_canned_url(virtuoso_url, name)
@@ -201,12 +181,6 @@ def test_sparqlwrapper_with_values_matches_the_canned_url(request, name, backend
 SELECT = "SELECT ?p WHERE { ?p a <https://w3id.org/ninek/def#Project> } LIMIT 3"
 CONSTRUCT = ("CONSTRUCT { ?p a <https://w3id.org/ninek/def#Project> } "
              "WHERE { ?p a <https://w3id.org/ninek/def#Project> } LIMIT 3")
-FORMAT_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: ninek_graph/sparql_view.py _format(): SPARQLWrapper 2.0 sends format/output/"
-    "results twice for TSV, JSON-LD and RDF/XML (its short name and its Accept value, e.g. "
-    "format=tsv&format=text/tab-separated-values; for JSON-LD the Accept list "
-    "'application/ld+json,application/x-json+ld'), and the endpoint answers 400 "
-    "'Conflicting format/output parameters' although they name the same format"))
 WRAPPER_FORMATS = [
     (SELECT, JSON, "application/sparql-results+json"),
     (SELECT, XML, "application/sparql-results+xml"),
@@ -219,8 +193,7 @@ WRAPPER_FORMATS = [
     (CONSTRUCT, XML, "application/rdf+xml"),
 ]
 WRAPPER_CASES = [
-    pytest.param(query, fmt, expected, conneg, id=f"{fmt}-{'conneg' if conneg else 'default'}",
-                 marks=[FORMAT_BUG] if not conneg and fmt in (TSV, JSONLD, RDFXML) else [])
+    pytest.param(query, fmt, expected, conneg, id=f"{fmt}-{'conneg' if conneg else 'default'}")
     for query, fmt, expected in WRAPPER_FORMATS for conneg in (False, True)
 ]
 

@@ -48,7 +48,7 @@ def money_in_text(text: str) -> list[tuple[str, int, bool]]:
             if match.group("mill"):
                 value *= 1_000_000
             before = lowered[: match.start()]
-            after = lowered[match.end():]
+            after = lowered[match.end() :]
             hits = [
                 (before.rfind(word), kind)
                 for kind, words in KEYWORDS.items()
@@ -91,11 +91,13 @@ def graph_money(graph) -> dict[int, Counter]:
         }"""
     )
     money: dict[int, Counter] = {}
-    for node, cls, amount, approx, line in rows:
+    for _node, cls, amount, approx, line in rows:
         if int(line) >= 87:  # the duplicate mention in "Andre arbeidsområder"
             continue
         kind = str(cls).rsplit("#", 1)[1].lower()
-        money.setdefault(int(line), Counter())[(kind, int(amount.toPython()), approx.toPython())] += 1
+        money.setdefault(int(line), Counter())[
+            (kind, int(amount.toPython()), approx.toPython())
+        ] += 1
     return money
 
 
@@ -132,19 +134,25 @@ def test_money_totals_by_kind_through_sparql(graph):
         for (kind, amount, _), n in counter.items():
             expected[kind] += amount * n
     for kind, cls in (("grant", "nk:Grant"), ("saving", "nk:Saving"), ("cost", "nk:Cost")):
-        (total,) = next(iter(graph.query(
-            PREFIXES + f"SELECT (SUM(?a) AS ?t) WHERE {{ ?g a {cls} ; nk:amountNOK ?a }}"
-        )))
+        (total,) = next(
+            iter(
+                graph.query(
+                    PREFIXES + f"SELECT (SUM(?a) AS ?t) WHERE {{ ?g a {cls} ; nk:amountNOK ?a }}"
+                )
+            )
+        )
         assert Decimal(str(total)) == expected[kind]
 
 
 def test_the_duplicate_grant_is_one_grant_with_two_sources(graph):
-    rows = list(graph.query(
-        PREFIXES
-        + """SELECT ?g (COUNT(DISTINCT ?line) AS ?n) WHERE {
+    rows = list(
+        graph.query(
+            PREFIXES
+            + """SELECT ?g (COUNT(DISTINCT ?line) AS ?n) WHERE {
           ?g a nk:Grant ; schema:funder <https://w3id.org/ninek/organisation/krd> ;
              prov:wasDerivedFrom/nk:lineNumber ?line } GROUP BY ?g"""
-    ))
+        )
+    )
     assert [(str(g).rsplit("/", 1)[1], int(n)) for g, n in rows] == [("styringsmodeller-1", 2)]
 
 
@@ -197,25 +205,34 @@ def test_seven_means_the_founding_members(graph):
           ?p prov:agent ?m ; nk:resolvedFromAllMembers true }"""
     )
     assert {str(m).rsplit("/", 1)[1] for (m,) in rows} == {
-        "tonsberg", "notteroy", "tjome", "stokke", "andebu", "vale", "ramnes"
+        "tonsberg",
+        "notteroy",
+        "tjome",
+        "stokke",
+        "andebu",
+        "vale",
+        "ramnes",
     }
 
 
 def test_exclusions_are_facts_and_not_participants(graph, source_text):
     minus_rows = [
-        line for line, text in enumerate(source_text.split("\n"), start=1)
+        line
+        for line, text in enumerate(source_text.split("\n"), start=1)
         if re.search(r"minus|\(-", text.split("\t")[2] if text.count("\t") >= 2 else "")
     ]
-    rows = list(graph.query(
-        PREFIXES
-        + """SELECT ?x ?project ?m ?line WHERE {
+    rows = list(
+        graph.query(
+            PREFIXES
+            + """SELECT ?x ?project ?m ?line WHERE {
           ?x a nk:Exclusion ; nk:project ?project ; prov:agent ?m ;
              prov:wasDerivedFrom/nk:lineNumber ?line .
           ?project nk:excludes ?m .
           FILTER NOT EXISTS { ?project prov:qualifiedAssociation ?p .
                               ?p prov:agent ?m ; prov:hadRole ?r .
                               FILTER(STRENDS(STR(?r), "/participant")) } }"""
-    ))
+        )
+    )
     assert sorted({int(line) for *_, line in rows}) == minus_rows
     assert len(rows) == 13
     tonsberg = [r for r in rows if str(r[1]).endswith("ks-effektiviseringsnettverk")]
@@ -233,7 +250,9 @@ def test_original_participant_text_is_kept(graph):
 def test_anomalies_are_notes_not_fixes(graph):
     notes = {
         str(n).rsplit("/", 1)[1]: str(kind).rsplit("/", 1)[1]
-        for n, kind in graph.query(PREFIXES + "SELECT ?n ?k WHERE { ?n a nk:DataQualityNote ; nk:noteKind ?k }")
+        for n, kind in graph.query(
+            PREFIXES + "SELECT ?n ?k WHERE { ?n a nk:DataQualityNote ; nk:noteKind ?k }"
+        )
     }
     assert notes["line-48-1"] == "shifted-columns"
     assert notes["line-48-2"] == "copied-comment"
@@ -255,7 +274,8 @@ def test_lineage_and_founded_organisation(graph):
     links = {
         (str(a).rsplit("/", 1)[1], str(p).rsplit("#", 1)[1], str(b).rsplit("/", 1)[1])
         for a, p, b in graph.query(
-            PREFIXES + """SELECT ?a ?p ?b WHERE { ?a ?p ?b .
+            PREFIXES
+            + """SELECT ?a ?p ?b WHERE { ?a ?p ?b .
               VALUES ?p { nk:continues nk:followUpOf nk:coordinatedWith nk:founded } }"""
         )
     }

