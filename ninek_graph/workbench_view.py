@@ -20,8 +20,18 @@ from .execute import PREFIXES
 bp = Blueprint("workbench", __name__)
 
 #: Values the gallery fills in for required parameters, so that a loaded example runs as it
-#: is; the user edits them in the query's VALUES line.
+#: is; the user edits them in the query's VALUES line. By parameter name, or by query and
+#: name where a query reads the name differently (successor-projects wants a municipality
+#: that exists today, and Re became part of Tønsberg in 2020).
 EXAMPLE_VALUES = {"municipality": "Re", "project": "Geodata", "organisation": "HVE"}
+QUERY_EXAMPLE_VALUES = {("successor-projects", "municipality"): "Færder"}
+
+
+def example_value(query: str, parameter: canned.Parameter) -> str:
+    if parameter.default is not None:
+        return parameter.default
+    return QUERY_EXAMPLE_VALUES.get((query, parameter.name),
+                                    EXAMPLE_VALUES.get(parameter.name, ""))
 
 DEFAULT_QUERY = """SELECT ?project ?title ?startYear ?endYear
 WHERE {
@@ -75,9 +85,7 @@ def examples() -> list[dict]:
             "description": query.description,
             "text": query.text,
             "parameters": [
-                {"name": p.name, "type": p.type,
-                 "value": p.default if p.default is not None
-                 else EXAMPLE_VALUES.get(p.name, "")}
+                {"name": p.name, "type": p.type, "value": example_value(name, p)}
                 for p in query.parameters
             ],
         })

@@ -25,7 +25,7 @@ from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
 from ninek_graph.embedded import OxigraphBackend
 from ninek_graph.execute import PREFIXES
 from ninek_graph.paths import ROOT, WEB_DIR
-from ninek_graph.workbench_view import CHARTS, EXAMPLE_VALUES
+from ninek_graph.workbench_view import CHARTS, example_value
 
 STATIC = WEB_DIR / "static"
 TEMPLATES = WEB_DIR / "templates"
@@ -169,9 +169,19 @@ def test_workbench_examples_are_the_canned_queries_as_safe_json(client):
     for example in examples:
         query = queries[example["name"]]
         assert example["text"] == query.text
-        for param in example["parameters"]:
+        for param, declared in zip(example["parameters"], query.parameters, strict=True):
             assert param["value"], (example["name"], param)
-            assert param["value"] in (query.parameters[0].default, EXAMPLE_VALUES[param["name"]])
+            assert param["value"] == example_value(query.name, declared)
+
+
+@pytest.mark.parametrize("name", [n for n, q in canned.all_queries().items() if q.parameters])
+def test_example_values_find_rows(client, name):
+    """The value the gallery fills in for a parameter is one the query has an answer for."""
+    query = canned.get(name)
+    params = {p.name: example_value(name, p) for p in query.parameters}
+    response = client.get(f"/queries/{name}", query_string={**params, "format": "json"})
+    assert response.status_code == 200
+    assert response.get_json()["results"]["bindings"], (name, params)
 
 
 def test_the_plain_form_posts_to_the_endpoint(client):
