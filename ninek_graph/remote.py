@@ -433,6 +433,8 @@ class RemoteBackend:
                 sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.5")
             else:
                 sw.setReturnFormat(JSON)
+                # explicit: SPARQLWrapper sends */* when its own form guess disagrees
+                sw.addCustomHttpHeader("Accept", "application/sparql-results+json")
                 sw.addParameter("maxrows", str(max_rows + 1))  # Virtuoso: a per-request cap
             # Virtuoso's own limit, in ms; it stops the query there (a client that hangs up
             # would leave it running).

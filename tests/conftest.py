@@ -8,7 +8,7 @@ import pytest
 
 from ninek_graph.paths import SOURCE_FILE
 
-pytest_plugins = ["tests.virtuoso_fixture"]
+pytest_plugins = ["tests.virtuoso_fixture", "tests.live_server", "tests.outbound_guard"]
 
 
 @pytest.fixture(scope="session")

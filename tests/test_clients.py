@@ -134,37 +134,12 @@ def by_canned_url(base_url: str, name: str) -> tuple[list[str], Counter, request
 
 
 # A parameter must reach the query when bound by VALUES too (SPARQL evaluates a group
-# bottom-up, section 18.2.2, so a FILTER inside a UNION branch would not see it).
-VIRTUOSO_STR_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG (Virtuoso 7.2 quirk the canned queries must avoid): on Virtuoso, STR() of a "
-    "non-ASCII string bound by VALUES or BIND gives a narrow string with '?' for each "
-    "non-ASCII character ('Tønsberg' -> 'T?nsberg') and LCASE of that gives '' (measured: "
-    "LCASE(?v) -> 'tønsberg', LCASE(STR(?v)) -> ''). queries/municipality-projects.rq and "
-    "successor-projects.rq (FILTER(?key = LCASE(STR(?municipality)))), organisation-projects.rq "
-    "(LCASE(STR(?organisation))) and project-participants.rq (?title = STR(?project)) therefore "
-    "find nothing on the Virtuoso back-end for a non-ASCII value. The parameter is bound as a "
-    "plain string, so STR() is not needed: LCASE(?municipality), ?title = ?project"))
-ACCEPT_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: ninek_graph/remote.py RemoteBackend.query().request(): for SELECT/ASK it calls "
-    "sw.setReturnFormat(JSON) and leaves the Accept header to SPARQLWrapper, which still "
-    "sniffs DESCRIBE in queries/project-lineage.rq's comment header and then sends "
-    "'Accept: */*'; Virtuoso answers SPARQL XML and the back-end fails with 502 'sent no "
-    "SPARQL JSON results'. Set Accept: application/sparql-results+json explicitly"))
-VIRTUOSO_STR_NAMES = ("municipality-projects", "successor-projects")
-
-
-def _marks(name: str, backend: str) -> list:
-    if backend != "virtuoso":
-        return []
-    if name in VIRTUOSO_STR_NAMES:
-        return [VIRTUOSO_STR_BUG]
-    if name == "project-lineage":
-        return [ACCEPT_BUG]
-    return []
+# bottom-up, section 18.2.2, so a FILTER inside a UNION branch would not see it), and must
+# not go through STR(): Virtuoso 7.2 turns a non-ASCII VALUES-bound string into '?'s there.
 
 
 CLIENT_CASES = [
-    pytest.param(name, backend, id=f"{name}-{backend}", marks=_marks(name, backend))
+    pytest.param(name, backend, id=f"{name}-{backend}")
     for name in NAMES for backend in ("embedded", "virtuoso")
 ]
 
@@ -176,8 +151,7 @@ def test_every_canned_query_is_covered():
         parameters(name)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=_marks(n, "virtuoso")) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_canned_url_gives_the_same_answer_on_both_backends(live_url, virtuoso_url, name):
     embedded_vars, embedded, _ = by_canned_url(live_url, name)
     virtuoso_vars, virtuoso, response = by_canned_url(virtuoso_url, name)
@@ -197,7 +171,6 @@ NON_ASCII = [
 ]
 
 
-@VIRTUOSO_STR_BUG
 @pytest.mark.parametrize(("name", "params"), NON_ASCII, ids=[n for n, _ in NON_ASCII])
 def test_non_ascii_parameter_gives_the_same_answer_on_both_backends(
         live_url, virtuoso_url, name, params):
