@@ -77,12 +77,15 @@
     section.querySelector(".chart-legend").replaceChildren(list);
   }
 
-  function dataTable(section, headers, rows, caption) {
-    // rows: arrays of cells, each a string or a DOM node
+  function dataTable(section, headers, rows, caption, numeric = []) {
+    // rows: arrays of cells, each a string or a DOM node; numeric: column indexes of numbers
+    const cls = (i) => (numeric.includes(i) ? "num" : null);
     const table = el("table", {}, el("caption", { text: caption }),
-      el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col", text: h })))),
+      el("thead", {}, el("tr", {}, ...headers.map((h, i) =>
+        el("th", { scope: "col", class: cls(i), text: h })))),
       el("tbody", {}, ...rows.map((cells) => el("tr", {},
-        ...cells.map((c, i) => el(i === 0 ? "th" : "td", i === 0 ? { scope: "row" } : {},
+        ...cells.map((c, i) => el(i === 0 ? "th" : "td",
+          i === 0 ? { scope: "row" } : { class: cls(i) },
           typeof c === "string" ? document.createTextNode(c) : c))))));
     section.querySelector(".chart-table").replaceChildren(el("div", { class: "table-wrap" }, table));
   }
@@ -290,7 +293,7 @@
       grants.map((g) => [entityLink(g.funder, g.funderLabel), entityLink(g.project, g.title),
         g.recipient, (g.approximate ? "ca. " : "") + formatNOK(g.amount)])
         .concat([["Total", "", "", formatNOK(total)]]),
-      "Grants: funder, project, recipient and amount in NOK");
+      "Grants: funder, project, recipient and amount in NOK", [3]);
     return `${grants.length} grants, ${formatNOK(total)} in all.`;
   }
 
