@@ -327,8 +327,12 @@ class WorkerPool:
             pid = os.fork()
             if pid == 0:  # the worker
                 try:
-                    for fd in (*siblings, request_w, answer_r):
-                        _close_quietly(fd)
+                    # Keep only stdio and its own pipes: an inherited copy of the server's
+                    # listening socket or of a client's keep-alive connection would keep
+                    # that connection open after the server closed it, and the client's
+                    # next request on it would never be answered.
+                    del siblings
+                    _close_all_but((0, 1, 2, request_r, answer_w))
                     self._serve(request_r, answer_w)
                 finally:
                     os._exit(0)
@@ -379,6 +383,17 @@ def _reap(pid: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _close_all_but(keep: tuple[int, ...]) -> None:
+    """Close every file descriptor of this process except ``keep`` (close_range(2) on
+    Linux, so the cost does not depend on the descriptor limit)."""
+    low = 0
+    for fd in sorted(set(keep)):
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))
 
 
 def _close_quietly(fd: int) -> None:

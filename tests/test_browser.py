@@ -46,13 +46,8 @@ ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def server(dist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One gunicorn worker with one query process, forked by a warm-up query before the
-    browser opens any connection. Why: a query process forked while a browser's keep-alive
-    connection is open keeps that socket open after gunicorn closes it, and the browser's
-    next request on it is never answered (see
-    test_keep_alive_connection_survives_the_first_query, an expected failure until the
-    query pool closes inherited sockets). The journey tests the pages, not that bug, so it starts
-    after the fork; the timeout test, which makes the pool fork again, runs last."""
+    """One gunicorn worker with one query process (small and predictable), warmed up by a
+    first query; the timeout test, which kills a query process, runs last."""
     port = free_port()
     argv = [str(Path(sys.executable).parent / "ninek-graph"), "serve", "--host", "127.0.0.1",
             "--port", str(port)]
@@ -460,12 +455,11 @@ def test_charts_fit_a_narrow_screen(server, page, watch):
 
 
 def test_keep_alive_connection_survives_the_first_query(dist_dir, tmp_path_factory):
-    """A server bug the browser tests ran into (ninek_graph/workers.py): the forked query
-    process inherits gunicorn's open client sockets, so a keep-alive connection open when
-    the pool forks is never closed towards the client, and a request sent on it after
-    gunicorn's keep-alive timeout (5 s) is never answered. Browsers reuse such connections;
-    pages then hang while loading. Reported as an expected failure (xfail) while the bug is
-    there; passes once the child closes every inherited descriptor but its own pipes."""
+    """Regression test of a bug the browser tests ran into (ninek_graph/workers.py): a forked
+    query process that inherited gunicorn's client sockets kept a keep-alive connection
+    open towards the client after gunicorn closed it, so the client's next request on it
+    (after the 5 s keep-alive timeout) was never answered and browsers hung while loading.
+    The child now closes every inherited descriptor but its own pipes."""
     port = free_port()
     argv = [str(Path(sys.executable).parent / "ninek-graph"), "serve", "--host", "127.0.0.1",
             "--port", str(port)]
@@ -479,11 +473,7 @@ def test_keep_alive_connection_survives_the_first_query(dist_dir, tmp_path_facto
             answer = session.get(live.url + "/queries/projects?format=json", timeout=30)
             assert answer.status_code == 200  # the first query: the pool forks now
             time.sleep(KEEPALIVE_S + 1.5)  # gunicorn closes its end of the idle connection
-            try:
-                again = session.get(live.url + "/health", timeout=8)
-            except requests.ReadTimeout:
-                pytest.xfail("a request on a kept-alive connection got no answer: the query "
-                             "process holds the socket gunicorn closed (workers.py)")
+            again = session.get(live.url + "/health", timeout=8)
             assert again.status_code == 200
     finally:
         live.stop()
