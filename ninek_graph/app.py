@@ -15,7 +15,7 @@ from flask import Flask
 from . import settings as settings_module
 from .answers import AnswerCache
 from .errors import register_error_handlers
-from .paths import WEB_DIR
+from .paths import DIST_DIR, WEB_DIR
 
 
 def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     )
     app.config.from_mapping({k.upper(): v for k, v in settings_module.defaults().items()})
     app.config.update({k.upper(): v for k, v in (config or {}).items()})
+    app.config["DIST"] = str(app.config.get("DIST") or DIST_DIR)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     if backend is None:
@@ -37,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
         backend = make_backend(app.config)
     app.extensions["ninek_backend"] = backend
     app.extensions["ninek_cache"] = AnswerCache(app.config["CACHE_ENTRIES"])
-    app.extensions["ninek_build"] = _build_tag(backend)
+    app.extensions["ninek_build"] = _build_tag(backend, app.config["DIST"])
 
     from . import pages_view, queries_view, reconcile_view, sparql_view, workbench_view
 
@@ -61,9 +62,11 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     return app
 
 
-def _build_tag(backend) -> str:
+def _build_tag(backend, dist: str) -> str:
+    from pathlib import Path
+
     from .build import read_manifest
 
-    manifest = read_manifest()
+    manifest = read_manifest(Path(dist))
     build_id = manifest["build_id"] if manifest else "unbuilt"
     return f"{build_id}-{getattr(backend, 'name', 'store')}"

@@ -36,6 +36,11 @@ from .pages_index import (
     short_iri,
 )
 
+DCT_SOURCE = DCT + "source"
+# How a statement points at its source line: dcterms:source for projects and work areas
+# (they are prov:Activity), prov:wasDerivedFrom for everything else.
+SOURCE_LINKS = (PROV + "wasDerivedFrom", DCT_SOURCE)
+
 DESCRIBE_QUERY = """\
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX schema: <https://schema.org/>
@@ -223,7 +228,8 @@ class PageBuilder:
         """The lines the entity was read from, with the evidence of the entity and of the
         statements about it read from the same line marked."""
         ix = self.index
-        lines = set(ix.iris(iri, PROV + "wasDerivedFrom")) | set(ix.iris(iri, NK + "supportedBy"))
+        lines = (set(ix.iris(iri, PROV + "wasDerivedFrom")) | set(ix.iris(iri, DCT_SOURCE))
+                 | set(ix.iris(iri, NK + "supportedBy")))
         if ix.is_a(iri, NK + "SourceLine"):
             lines.add(iri)
         dependents = {iri}
@@ -236,7 +242,7 @@ class PageBuilder:
                 continue
             number = ix.value(line, NK + "lineNumber")
             if ix.is_a(iri, NK + "SourceLine"):
-                evidence = [e for s, p in ix.inc.get(line, ()) if p == PROV + "wasDerivedFrom"
+                evidence = [e for s, p in ix.inc.get(line, ()) if p in SOURCE_LINKS
                             for e in self.texts(s, NK + "evidence")]
             else:
                 evidence = [e for d in dependents
@@ -573,7 +579,7 @@ class PageBuilder:
 
     def line_sections(self, iri: str) -> dict:
         ix = self.index
-        derived = [s for s, p in ix.inc.get(iri, ()) if p == PROV + "wasDerivedFrom"]
+        derived = [s for s, p in ix.inc.get(iri, ()) if p in SOURCE_LINKS]
         groups: dict[str, list[str]] = defaultdict(list)
         for s in derived:
             types = [t for t in ix.types(s) if t.startswith(NK)] or ix.types(s)

@@ -75,7 +75,7 @@ _DOCUMENT = re.compile(r"^(?P<path>.+?)\.(?P<ext>html|ttl|jsonld|nt|rdf)$")
 def _load_index(state) -> None:
     """Read the build's dumps once, when the application is made (before a server forks)."""
     app = state.app
-    dist = Path(app.config.get("DIST_DIR") or paths.DIST_DIR).resolve()
+    dist = Path(app.config.get("DIST") or paths.DIST_DIR).resolve()
     index = GraphIndex.load(dist) if (dist / "ninek.nt").exists() else GraphIndex(dist=dist)
     app.extensions["ninek_pages_index"] = index
     app.extensions["ninek_pages_search"] = SearchIndex.build(index)
@@ -218,7 +218,7 @@ def source_document() -> Response:
         for number, raw in enumerate(text.splitlines(), start=1):
             line_iri = f"{BASE}source/line/{number}"
             derived = [s for s, p in index.inc.get(line_iri, ())
-                       if p == "http://www.w3.org/ns/prov#wasDerivedFrom"
+                       if p == "http://purl.org/dc/terms/source"
                        and (index.is_a(s, "https://w3id.org/ninek/def#Project")
                             or index.is_a(s, "https://w3id.org/ninek/def#WorkArea"))]
             lines.append({"number": number, "text": raw,

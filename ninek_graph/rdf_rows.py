@@ -84,7 +84,14 @@ class RowBuilder:
         for text in evidence_texts(evidence):
             self.add(node, NK.evidence, Literal(text))
         self.add(node, PROV.wasDerivedFrom, self.source)
-        self.add(node, NK.certainty, concept("certainty", certainty))
+        # A node stated by several rows (the same link read from two lines) is as certain as
+        # the row that says it in words.
+        stated, inferred = concept("certainty", "stated"), concept("certainty", "inferred")
+        if certainty == "stated":
+            self.graph.remove((node, NK.certainty, inferred))
+            self.add(node, NK.certainty, stated)
+        elif (node, NK.certainty, stated) not in self.graph:
+            self.add(node, NK.certainty, inferred)
 
     # -- the row -----------------------------------------------------------------------
     def build(self) -> None:
@@ -102,7 +109,9 @@ class RowBuilder:
                 if c.get("line") == self.row.heading_line
             )
             self.add(s, NK.category, concept("category", heading))
-        self.add(s, PROV.wasDerivedFrom, self.source)
+        # dcterms:source, not prov:wasDerivedFrom: a project is a prov:Activity, and PROV-O
+        # gives wasDerivedFrom the domain prov:Entity, disjoint with prov:Activity.
+        self.add(s, DCTERMS.source, self.source)
         for key, prop in (("comment", DCTERMS.description), ("description", DCTERMS.description),
                           ("working_form", NK.workingForm), ("participants", NK.participantsText),
                           ("period", NK.periodText)):

@@ -52,6 +52,8 @@ SETTINGS = (
     Setting("endpoint", "",
             "URL of an external SPARQL 1.1 endpoint to query instead of the embedded store "
             "(e.g. Virtuoso's http://127.0.0.1:8890/sparql); empty: embedded store."),
+    Setting("dist", "",
+            "Directory of the built dumps the server loads (empty: dist/ in the repository)."),
     Setting("public_base", "",
             "Base URL the server is reached at (e.g. https://example.org/ninek/); empty: "
             "taken from each request's Host. Canonical IRIs (https://w3id.org/ninek/...) "

@@ -8,6 +8,7 @@ processes that can be killed at the time limit. Remote (``endpoint`` setting): a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .backend import DATA_GRAPH, ONTOLOGY_GRAPH
@@ -22,7 +23,7 @@ def make_backend(config: Mapping[str, Any]):
         return RemoteBackend(endpoint)
     from .embedded import OxigraphBackend
 
-    dist = DIST_DIR
+    dist = Path(config.get("DIST") or DIST_DIR)
     data, ontology = dist / "ninek.nt", dist / "ontology.nt"
     if not data.exists():
         raise FileNotFoundError(

@@ -108,7 +108,7 @@ def test_every_row_is_an_entity_with_its_source_line(graph, source_text):
         + """
         SELECT ?entity ?line ?raw WHERE {
           { ?entity a nk:Project } UNION { ?entity a nk:WorkArea }
-          ?entity prov:wasDerivedFrom ?row . ?row nk:lineNumber ?line ; nk:rawText ?raw .
+          ?entity dcterms:source ?row . ?row nk:lineNumber ?line ; nk:rawText ?raw .
         }"""
     )
     by_line = {int(line): (entity, str(raw)) for entity, line, raw in found}
