@@ -37,7 +37,7 @@ def app(dist_dir: Path):
 
     backend = OxigraphBackend.from_files(
         {DATA_GRAPH: dist_dir / "ninek.nt", ONTOLOGY_GRAPH: dist_dir / "ontology.nt"}, workers=1)
-    yield create_app({"dist_dir": str(dist_dir)}, backend=backend)
+    yield create_app({"dist": str(dist_dir)}, backend=backend)
     backend.close()
 
 
@@ -183,7 +183,7 @@ def test_public_base_maps_links_and_redirects(dist_dir):
     backend = OxigraphBackend.from_files(
         {DATA_GRAPH: dist_dir / "ninek.nt", ONTOLOGY_GRAPH: dist_dir / "ontology.nt"}, workers=1)
     try:
-        app = create_app({"dist_dir": str(dist_dir), "public_base": "https://example.org/kg/"},
+        app = create_app({"dist": str(dist_dir), "public_base": "https://example.org/kg/"},
                          backend=backend)
         client = app.test_client()
         response = client.get("/project/geodata", headers={"Accept": "text/turtle"})

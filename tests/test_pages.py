@@ -22,7 +22,7 @@ def make_client(dist: Path, **config):
 
     backend = OxigraphBackend.from_files(
         {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"}, workers=1)
-    app = create_app({"dist_dir": str(dist), **config}, backend=backend)
+    app = create_app({"dist": str(dist), **config}, backend=backend)
     return app.test_client(), backend
 
 

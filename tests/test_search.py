@@ -26,7 +26,7 @@ def client(dist_dir: Path):
 
     backend = OxigraphBackend.from_files(
         {DATA_GRAPH: dist_dir / "ninek.nt", ONTOLOGY_GRAPH: dist_dir / "ontology.nt"}, workers=1)
-    yield create_app({"dist_dir": str(dist_dir)}, backend=backend).test_client()
+    yield create_app({"dist": str(dist_dir)}, backend=backend).test_client()
     backend.close()
 
 
