@@ -259,9 +259,35 @@ def _smuggles(token: Token, keyword: str) -> bool:
     return False
 
 
+# Deepest nesting of { ( [ a query may have. pyoxigraph's recursive-descent parser overflows
+# its stack (the worker dies with SIGSEGV) somewhere between 2 000 and 3 000 levels; no real
+# query comes near this limit.
+MAX_NESTING = 1_000
+OPENERS, CLOSERS = {"{", "(", "[", "{|", "<<"}, {"}", ")", "]", "|}", ">>"}
+
+
+def _check_nesting(tokens: list[Token], text: str) -> None:
+    depth = 0
+    for token in tokens:
+        if token.kind != "PUNCT":
+            continue
+        if token.text in OPENERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                line, column = _Positions(text)(token.offset)
+                raise QueryRefused(
+                    f"The query nests brackets more than {MAX_NESTING} levels deep (line "
+                    f"{line}, column {column}); this endpoint refuses such queries. Flatten "
+                    "the groups or expressions."
+                )
+        elif token.text in CLOSERS:
+            depth = max(0, depth - 1)
+
+
 def _scan(text: str) -> QueryInfo:
     info = QueryInfo()
     tokens = list(tokenize(text))
+    _check_nesting(tokens, text)
     i = 0
     while i < len(tokens):
         token = tokens[i]
