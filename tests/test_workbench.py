@@ -283,7 +283,8 @@ def test_every_asset_a_page_loads_is_local_and_served_with_its_type(client, path
         if url.startswith("/static/"):
             asset = client.get(url)
             assert asset.status_code == 200, url
-            expected = {".js": "text/javascript", ".css": "text/css"}[Path(url).suffix]
+            expected = {".js": "text/javascript", ".css": "text/css",
+                        ".svg": "image/svg+xml"}[Path(url).suffix]
             assert asset.mimetype == expected, (url, asset.mimetype)
             # the scripts hold non-ASCII text (–, …, ✓): read as UTF-8, not by guessing
             if url.endswith(".js"):
