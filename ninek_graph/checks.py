@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from rdflib import Graph, Literal
+from rdflib import Graph
 from rdflib.namespace import PROV
 
 from .interpret import Interpretation
 from .namespaces import NK, iri
-from .rdf_rows import add_note, source_row_iri
+from .rdf_rows import add_note, source_row_iri, year
 
 
 def add_anachronism_notes(
@@ -52,6 +52,6 @@ def add_anachronism_notes(
                 )
                 graph.add((node, NK.concernsAgent, iri("municipality", agent_id)))
                 graph.add((node, PROV.wasDerivedFrom, source_row_iri(line)))
-                graph.add((node, NK.projectStartYear, Literal(start)))
+                graph.add((node, NK.projectStartYear, year(start)))
                 added += 1
     return added

@@ -29,7 +29,9 @@ AGENT_CLASSES = {
 # Extra vocabularies the code (not the curated files) uses.
 EXTRA_SCHEMES = {
     "certainty": (
-        {"nb": "Sikkerhet", "en": "Certainty"},
+        {"nb": "Sikkerhet", "en": "Certainty",
+         "definition_nb": "Om et utsagn står med rene ord i kilden eller er utledet.",
+         "definition_en": "Whether a statement is said in words by the source or read from it."},
         [("stated", "Uttrykkelig sagt", "Stated",
           "Står uttrykkelig i kilden.", "The source says so in words."),
          ("inferred", "Utledet", "Inferred",
@@ -37,7 +39,9 @@ EXTRA_SCHEMES = {
           "Read from the source through the graph's documented rules; not said in words.")],
     ),
     "organisation-relation": (
-        {"nb": "Prosjekt og organisasjon", "en": "Project and organisation"},
+        {"nb": "Prosjekt og organisasjon", "en": "Project and organisation",
+         "definition_nb": "Hvordan et prosjekt henger sammen med en organisasjon.",
+         "definition_en": "How a project is connected with an organisation."},
         [("founded", "Opprettet", "Founded", "Prosjektet opprettet organisasjonen.",
           "The project founded the organisation."),
          ("dissolved", "Nedlagt", "Dissolved", "Raden forteller at organisasjonen ble nedlagt.",
@@ -109,7 +113,8 @@ def add_concepts(graph: Graph, interpretation: Interpretation) -> None:
     schemes: dict[str, Any] = dict(interpretation.concepts["schemes"])
     for scheme_id, (labels, concepts) in EXTRA_SCHEMES.items():
         schemes[scheme_id] = {
-            "label": labels,
+            "label": {"nb": labels["nb"], "en": labels["en"]},
+            "definition": {"nb": labels["definition_nb"], "en": labels["definition_en"]},
             "concepts": [
                 {"id": c[0], "label": {"nb": c[1], "en": c[2]},
                  "definition": {"nb": c[3], "en": c[4]}}

@@ -21,6 +21,9 @@ from .namespaces import NK, SCHEMA, iri
 from .source import SourceRow
 
 ROLE_PROPERTY_DIRECT = PROV.wasAssociatedWith
+# Roles of agents that took no part: the qualified node records them, but the project is not
+# "associated with" them.
+NOT_ASSOCIATED_ROLES = {"declined-funder"}
 RELATION_PROPERTIES = {
     "continues": NK.continues,
     "follow-up-of": NK.followUpOf,
@@ -202,7 +205,8 @@ class RowBuilder:
         self.add(node, NK.project, self.subject)
         self.add(node, PROV.agent, agent)
         self.add(node, PROV.hadRole, concept("role", role))
-        self.add(self.subject, ROLE_PROPERTY_DIRECT, agent)
+        if role not in NOT_ASSOCIATED_ROLES:
+            self.add(self.subject, ROLE_PROPERTY_DIRECT, agent)
         if years:
             self.add(node, NK.startYear, year(years[0]))
             self.add(node, NK.endYear, year(years[1]))

@@ -776,6 +776,8 @@ def _registry_graph() -> Graph:
     for slug, m in h.municipalities.items():
         subject = _municipality_iri(m)
         graph.add((subject, RDF.type, ORG.Organization))
+        graph.add((subject, RDF.type, NK.Municipality))
+        graph.add((subject, FOAF.name, Literal(m.name)))
         graph.add((subject, RDFS.label, Literal(m.name, lang="nb")))
         graph.add((subject, SKOS.prefLabel, Literal(m.name, lang="nb")))
         for former in m.former_names:

@@ -8,6 +8,7 @@ query processes on first use (see :mod:`.workers`).
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -42,7 +43,14 @@ def serve(app, *, host: str, port: int, workers: int, threads: int,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "loglevel": "warning",
-        "limit_request_line": 16384,
+        # 0: no line limit of gunicorn's own (it caps explicit values at 8190), so a GET
+        # query up to the max_query_length setting is refused by us with a clear 400
+        "limit_request_line": 0,
         "proc_name": "ninek-graph",
     }
+    # Objects made so far (the store's Python side, the page and search indexes) are never
+    # freed: keep the collector away from them, so that forked workers share their memory
+    # pages instead of each copying them as the collector touches them.
+    gc.collect()
+    gc.freeze()
     _Gunicorn(app, options).run()
