@@ -318,8 +318,10 @@ def sparql_cases() -> list[Case]:
 def size_cases() -> list[Case]:
     pad = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 " + "#" * 25_000
     return [
-        Case("GET query longer than the request line limit", "GET",
-             "/sparql?query=" + q("ASK {} #" + "x" * 9000)),
+        Case("GET query longer than max_query_length", "GET",
+             "/sparql?query=" + q("ASK {} #" + "x" * 25_000)),
+        Case("GET query of 9 000 characters, within max_query_length", "GET",
+             "/sparql?query=" + q("ASK {} #" + "x" * 9000), expect="200"),
         Case("POST query over max_query_length", "POST", "/sparql", SPARQL_QUERY,
              pad.encode()),
         Case("POST form query over max_query_length", "POST", "/sparql", FORM,

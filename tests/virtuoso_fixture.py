@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
-from ninek_graph.paths import DIST_DIR
 from ninek_graph.virtuoso import VirtuosoNotInstalled, VirtuosoServer, find_binaries
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -45,14 +44,14 @@ class VirtuosoForTests:
 
 
 @pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory):
+def virtuoso(tmp_path_factory: pytest.TempPathFactory, dist_dir):
+    """One Virtuoso for the session, holding the test graphs and the real graph built for
+    this session (the ``dist_dir`` fixture)."""
     try:
         find_binaries()
     except VirtuosoNotInstalled as e:
         pytest.fail(f"these tests need Virtuoso Open Source: {e}", pytrace=False)
-    load_dirs = [TEST_DATA]
-    if DIST_DIR.is_dir():
-        load_dirs.append(DIST_DIR)
+    load_dirs = [TEST_DATA, dist_dir]
     server = VirtuosoServer(
         tmp_path_factory.mktemp("virtuoso"),
         max_rows=MAX_ROWS,
@@ -68,12 +67,10 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory):
             graph = TEST_BASE + path.stem
             server.load(path, graph)
             fixture.graphs[graph] = path
-        dumps = {DATA_GRAPH: DIST_DIR / "ninek.nt", ONTOLOGY_GRAPH: DIST_DIR / "ontology.ttl"}
-        if dumps[DATA_GRAPH].is_file():
-            for graph, path in dumps.items():
-                if path.is_file():
-                    server.load(path, graph)
-                    fixture.real_graphs[graph] = path
+        dumps = {DATA_GRAPH: dist_dir / "ninek.nt", ONTOLOGY_GRAPH: dist_dir / "ontology.ttl"}
+        for graph, path in dumps.items():
+            server.load(path, graph)
+            fixture.real_graphs[graph] = path
         fixture.load_seconds = time.monotonic() - started
         yield fixture
     finally:
