@@ -11,7 +11,7 @@ Data extension and JSONP, both optional, are not offered.
 Entity ids are IRIs without the identifier space (``municipality/tonsberg`` for
 https://w3id.org/ninek/municipality/tonsberg), so the view template maps each to its page
 on this server (``/municipality/tonsberg``). The index is read from the build's N-Triples
-dump once, when the blueprint is registered (see :mod:`.reconcile`); the dump is
+dump once, when the blueprint is registered (see :mod:`.reconcile_index`); the dump is
 ``dist/ninek.nt`` unless ``create_app(config={"dist": ...})`` names another directory.
 """
 
@@ -36,11 +36,11 @@ from .reconcile import (
     TYPE_ALIASES,
     TYPE_BY_ID,
     TYPES,
-    ReconcileIndex,
     ReconcileInputError,
-    parse_batch,
     suggest_named,
 )
+from .reconcile_batch import parse_batch
+from .reconcile_index import ReconcileIndex
 
 log = logging.getLogger(__name__)
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")

@@ -16,7 +16,8 @@ import pytest
 from ninek_graph.app import create_app
 from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
 from ninek_graph.embedded import OxigraphBackend
-from ninek_graph.reconcile import MAX_BATCH, MAX_TEXT, Form, fold, name_score
+from ninek_graph.reconcile import MAX_BATCH, MAX_TEXT
+from ninek_graph.reconcile_match import Form, fold, name_score
 
 
 @pytest.fixture(scope="module")

@@ -19,20 +19,14 @@ import json
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pyoxigraph as ox
 import pytest
-import rdflib
-from rdflib.collection import Collection
 
 from ninek_graph import results
 from ninek_graph.backend import QueryOutcome, Term
+from tests.w3c_manifest import MF, QT, local_name, local_path, read_manifest
 
-SUITES = Path(__file__).parent / "standards" / "w3c-sparql11"
-MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 XSD = results.XSD
 
 # End-to-end differences that come from the engine, not from our writers.
@@ -46,25 +40,17 @@ EXPECTED_FAILURES = {
 
 def manifest_entries(suite: str) -> list[dict]:
     """The entries of a suite's manifest.ttl, in manifest order."""
-    directory = SUITES / suite
-    graph = rdflib.Graph()
-    graph.parse(directory / "manifest.ttl", format="turtle",
-                publicID=(directory / "manifest.ttl").as_uri())
-    manifest = next(graph.subjects(rdflib.RDF.type, MF.Manifest))
+    graph, entries = read_manifest(suite)
     out = []
-    for entry in Collection(graph, graph.value(manifest, MF.entries)):
+    for entry in entries:
         action = graph.value(entry, MF.action)
         out.append({
-            "id": str(entry).rsplit("#", 1)[-1],
-            "query": _path(graph.value(action, QT.query)),
-            "data": _path(graph.value(action, QT.data)),
-            "result": _path(graph.value(entry, MF.result)),
+            "id": local_name(entry),
+            "query": local_path(graph.value(action, QT.query)),
+            "data": local_path(graph.value(action, QT.data)),
+            "result": local_path(graph.value(entry, MF.result)),
         })
     return out
-
-
-def _path(iri: rdflib.term.Node | None) -> Path:
-    return Path(url2pathname(urlparse(str(iri)).path))
 
 
 def run_query(entry: dict) -> QueryOutcome:

@@ -10,20 +10,16 @@ with QueryRefused instead: that is the right answer here, not a failure.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.collection import Collection
 
 from ninek_graph import sparql_guard
 from ninek_graph.backend import QueryError, QueryRefused, QuerySyntaxError
 from ninek_graph.embedded import OxigraphBackend
+from tests.w3c_manifest import MF, local_name, local_path, read_manifest
 
-SUITES = Path(__file__).parent / "standards" / "w3c-sparql11"
-MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 GRAPH = "http://example.org/graph"
 MAX_LENGTH = 100_000
 
@@ -44,16 +40,12 @@ EXPECTED_FAILURES: dict[str, str] = {}
 
 
 def entries(suite: str) -> list[tuple[str, str, Path]]:
-    directory = SUITES / suite
-    graph = rdflib.Graph()
-    graph.parse(directory / "manifest.ttl", format="turtle",
-                publicID=(directory / "manifest.ttl").as_uri())
-    manifest = next(graph.subjects(rdflib.RDF.type, MF.Manifest))
+    graph, items = read_manifest(suite)
     out = []
-    for entry in Collection(graph, graph.value(manifest, MF.entries)):
-        kind = str(graph.value(entry, rdflib.RDF.type)).rsplit("#", 1)[-1]
-        action = Path(url2pathname(urlparse(str(graph.value(entry, MF.action))).path))
-        out.append((f"{suite}/{str(entry).rsplit('#', 1)[-1]}", kind, action))
+    for entry in items:
+        kind = local_name(graph.value(entry, rdflib.RDF.type))
+        action = local_path(graph.value(entry, MF.action))
+        out.append((f"{suite}/{local_name(entry)}", kind, action))
     return out
 
 
