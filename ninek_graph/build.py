@@ -43,6 +43,7 @@ def build_graph(
     """Source document -> checked records -> one rdflib Graph (not yet written anywhere)."""
     document = source.parse(source_path)
     interpretation = interpret.load(document, interpretation_dir)
+    interpretation.validity = _municipality_validity()
     graph = bind_prefixes(Graph())
     rdf_context.add_source(graph, document)
     rdf_context.add_agents(graph, interpretation)
@@ -57,17 +58,20 @@ def build_graph(
     return BuildResult(graph, document, interpretation)
 
 
-def _add_registry(graph: Graph, interpretation: interpret.Interpretation) -> Graph | None:
-    """Registry links and the time checks that need municipality history, if available."""
-    try:
-        from . import registry
-    except ImportError:  # pragma: no cover - the registry module is part of the package
-        return None
+def _municipality_validity():
+    from .registry import municipality_validity
+
+    return municipality_validity()
+
+
+def _add_registry(graph: Graph, interpretation: interpret.Interpretation) -> Graph:
+    """Registry links, and the time checks that need municipality history."""
+    from . import registry
     from .checks import add_anachronism_notes
 
     for triple in registry.registry_graph():
         graph.add(triple)
-    add_anachronism_notes(graph, interpretation, registry.municipality_validity())
+    add_anachronism_notes(graph, interpretation, interpretation.validity)
     return registry.void_linksets(dataset.DATASET, graph)
 
 

@@ -63,6 +63,9 @@ class Interpretation:
     membership: dict[str, Any]
     notes: list[dict[str, Any]]
     files: dict[int, str] = field(default_factory=dict)
+    # Municipality existence from the registry (slug -> first day, last day), set by the
+    # build so that membership ends where a municipality ended (see membership.py).
+    validity: dict[str, Any] = field(default_factory=dict)
 
     def agent_kind(self, agent_id: str) -> str:
         """``municipality``, ``organisation`` or ``group``."""

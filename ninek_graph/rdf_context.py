@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from .interpret import Interpretation
+from .membership import members
 from .namespaces import NK, iri
 from .rdf_rows import add_note, concept, source_row_iri, year
 from .source import SourceDocument
@@ -157,7 +158,8 @@ def add_membership(graph: Graph, interpretation: Interpretation) -> None:
     """Memberships as org:Membership with an OWL-Time interval in years."""
     data = interpretation.membership
     cooperation = iri("organisation", data["cooperation"])
-    for member in data["members"]:
+    effective = members(data, interpretation.validity)
+    for member, period in zip(data["members"], effective, strict=True):
         node = iri("membership", member["municipality"])
         municipality = iri("municipality", member["municipality"])
         interval = URIRef(f"{node}#interval")
@@ -165,15 +167,19 @@ def add_membership(graph: Graph, interpretation: Interpretation) -> None:
         graph.add((node, ORG.member, municipality))
         graph.add((node, ORG.organization, cooperation))
         graph.add((node, ORG.memberDuring, interval))
-        graph.add((node, NK.startYear, year(member["from"])))
+        graph.add((node, NK.startYear, year(period.start)))
         graph.add((node, NK.founding, Literal(bool(member.get("founding")))))
         graph.add((interval, RDF.type, TIME.ProperInterval))
-        _instant(graph, URIRef(f"{node}#beginning"), member["from"])
+        _instant(graph, URIRef(f"{node}#beginning"), period.start)
         graph.add((interval, TIME.hasBeginning, URIRef(f"{node}#beginning")))
-        if member.get("to") is not None:
-            graph.add((node, NK.endYear, year(member["to"])))
-            _instant(graph, URIRef(f"{node}#end"), member["to"])
+        if period.end is not None:
+            graph.add((node, NK.endYear, year(period.end)))
+            _instant(graph, URIRef(f"{node}#end"), period.end)
             graph.add((interval, TIME.hasEnd, URIRef(f"{node}#end")))
+            if member.get("to") is None:  # the end is the municipality's own (registry)
+                graph.add((node, RDFS.comment, Literal(
+                    f"Ends in {period.end}, when the municipality itself ended (Statistics "
+                    "Norway's classification 131; see its nk:successor).", lang="en")))
         for assumption in _assumptions_for(data, member):
             graph.add((node, NK.basedOnAssumption, iri("note", f"assumption-{assumption}")))
         graph.add((municipality, ORG.hasMembership, node))

@@ -167,7 +167,7 @@ class RowBuilder:
         excluded = {m["agent"] for m in participants.get("minus", [])}
         resolved = membership_rules.resolve_all_members(
             self.interpretation.membership, period["start"], period.get("end"),
-            stated.get("count"),
+            stated.get("count"), self.interpretation.validity,
         )
         for member in resolved:
             if member.municipality in excluded:

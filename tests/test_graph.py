@@ -283,3 +283,42 @@ def test_lineage_and_founded_organisation(graph):
     assert ("arealis-i-fullskala", "coordinatedWith", "geodata") in links
     assert ("etablering-bredbandsselskap", "founded", "gigafib") in links
     assert ("felles-naeringspolitikk-i-praksis", "followUpOf", "felles-naeringspolitikk") in links
+
+
+def test_membership_ends_with_the_municipality(graph):
+    """Våle's and Ramnes's membership ends in 2001 because the municipalities ended then
+    (Statistics Norway), not because the curated file says so: it gives them no end."""
+    import yaml
+
+    from ninek_graph.paths import INTERPRETATION_DIR
+
+    curated = yaml.safe_load((INTERPRETATION_DIR / "membership.yaml").read_text())
+    stated = {m["municipality"]: m for m in curated["members"]}
+    assert "to" not in stated["vale"] and "to" not in stated["ramnes"]
+    ends = {
+        str(m).rsplit("/", 1)[1]: str(end)
+        for m, end in graph.query(
+            PREFIXES
+            + """SELECT ?m ?end WHERE { ?ms a org:Membership ; org:member ?m ;
+                                          nk:endYear ?end }"""
+        )
+    }
+    assert ends == {"vale": "2001", "ramnes": "2001"}
+
+
+def test_membership_checks_against_municipality_history():
+    from datetime import date
+
+    import pytest
+
+    from ninek_graph.membership import members
+
+    curated = {"members": [{"municipality": "re", "from": 2001}]}
+    with pytest.raises(ValueError, match="exists only from 2002-01-01"):
+        members(curated, {"re": (date(2002, 1, 1), date(2019, 12, 31))})
+    ended = members({"members": [{"municipality": "x", "from": 1998}]},
+                    {"x": (None, date(2003, 6, 30))})
+    assert (ended[0].start, ended[0].end) == (1998, 2003)
+    later = members({"members": [{"municipality": "y", "from": 1998}]},
+                    {"y": (None, date(2017, 12, 31))})
+    assert later[0].end is None  # ended after the document's years: still a member in 2005
