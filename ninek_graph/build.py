@@ -53,6 +53,7 @@ def build_graph(
     for row in document.entries():
         RowBuilder(graph, interpretation, row, interpretation.rows[row.line]).build()
     linksets = _add_registry(graph, interpretation)
+    rdf_context.add_match_keys(graph)
     dataset.describe(graph, linksets)
     dataset.add_statistics(graph)
     return BuildResult(graph, document, interpretation)

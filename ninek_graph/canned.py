@@ -7,9 +7,11 @@ what it is::
     # description: ...
     # param: municipality | string | required | municipality name or number
 
-Each parameter ``NAME`` is the variable ``?NAME`` of the query. Values are bound as typed
-RDF terms (pyoxigraph's SEP-0007 substitution; a remote back-end gets an escaped VALUES
-block), never pasted into the query text, so a value cannot change what the query does. A
+Each parameter ``NAME`` is the variable ``?NAME`` of the query; a ``key`` parameter is a
+string put in :func:`~ninek_graph.keys.match_key` form, to be matched with ``nk:matchKey``.
+Values are bound as typed RDF terms (pyoxigraph's SEP-0007 substitution; a remote back-end
+gets an escaped VALUES block), never pasted into the query text, so a value cannot change
+what the query does. A
 parameter variable is also projected, so the answer says what it was asked.
 """
 
@@ -21,9 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from .backend import QueryError, Term
+from .keys import match_key
 from .paths import QUERIES_DIR
 
-PARAM_TYPES = ("string", "integer", "iri")
+PARAM_TYPES = ("string", "key", "integer", "iri")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
 
@@ -58,6 +61,8 @@ class Parameter:
             if not re.fullmatch(r"[+-]?\d{1,18}", raw.strip()):
                 raise ParameterError(f"parameter {self.name!r} must be an integer, not {raw!r}")
             return Term("literal", str(int(raw)), "http://www.w3.org/2001/XMLSchema#integer")
+        if self.type == "key":  # compared with nk:matchKey, see keys.py
+            return Term("literal", match_key(raw))
         if self.type == "iri":
             if not IRI.match(raw):
                 raise ParameterError(

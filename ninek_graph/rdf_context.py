@@ -16,8 +16,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from .interpret import Interpretation
+from .keys import match_key
 from .membership import members
-from .namespaces import NK, iri
+from .namespaces import ADMS, NK, iri
 from .rdf_rows import add_note, concept, source_row_iri, year
 from .source import SourceDocument
 
@@ -206,6 +207,25 @@ def _assumptions_for(data: dict[str, Any], member: dict[str, Any]) -> list[str]:
 def _instant(graph: Graph, node: URIRef, value: int) -> None:
     graph.add((node, RDF.type, TIME.Instant))
     graph.add((node, TIME.inXSDgYear, Literal(f"{value:04d}", datatype=XSD.gYear)))
+
+
+KEYED_CLASSES = (NK.Municipality, ORG.Organization, NK.AgentGroup, NK.Project, NK.WorkArea)
+KEY_SOURCES = (SKOS.prefLabel, SKOS.altLabel, FOAF.name, DCTERMS.title)
+
+
+def add_match_keys(graph: Graph) -> None:
+    """``nk:matchKey`` for every municipality, organisation, group and project: its names,
+    titles and registry numbers in :func:`~ninek_graph.keys.match_key` form, and for
+    projects its IRI (so a parameter may give either). See :mod:`ninek_graph.keys`."""
+    subjects = {s for cls in KEYED_CLASSES for s in graph.subjects(RDF.type, cls)}
+    for subject in subjects:
+        keys = {str(o) for p in KEY_SOURCES for o in graph.objects(subject, p)}
+        for identifier in graph.objects(subject, ADMS.identifier):
+            keys.update(str(n) for n in graph.objects(identifier, SKOS.notation))
+        if (subject, RDF.type, NK.Project) in graph:
+            keys.add(str(subject))
+        for key in {match_key(k) for k in keys if k.strip()}:
+            graph.add((subject, NK.matchKey, Literal(key)))
 
 
 def add_document_notes(graph: Graph, interpretation: Interpretation) -> None:

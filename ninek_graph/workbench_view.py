@@ -28,10 +28,11 @@ QUERY_EXAMPLE_VALUES = {("successor-projects", "municipality"): "Færder"}
 
 
 def example_value(query: str, parameter: canned.Parameter) -> str:
-    if parameter.default is not None:
-        return parameter.default
-    return QUERY_EXAMPLE_VALUES.get((query, parameter.name),
-                                    EXAMPLE_VALUES.get(parameter.name, ""))
+    """The value the example's VALUES line binds, in the form the query compares (a ``key``
+    parameter in lookup-key form: lower case)."""
+    raw = parameter.default if parameter.default is not None else QUERY_EXAMPLE_VALUES.get(
+        (query, parameter.name), EXAMPLE_VALUES.get(parameter.name, ""))
+    return parameter.bind(raw).value if raw else raw
 
 DEFAULT_QUERY = """SELECT ?project ?title ?startYear ?endYear
 WHERE {
