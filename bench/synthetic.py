@@ -52,6 +52,7 @@ COPIED_KINDS = frozenset({
 RENAMED = frozenset({
     SKOS + "prefLabel", SKOS + "altLabel", SKOS + "notation", RDFS + "label",
     DCTERMS + "title", FOAF + "name",
+    NK + "matchKey",  # lookup keys follow the names they are made from ("tønsberg k3")
 })
 AMOUNTS = frozenset({NK + "amountNOK", "https://schema.org/value"})
 YEAR_TYPES = frozenset({XSD + "gYear", XSD + "gYearMonth", XSD + "date"})
