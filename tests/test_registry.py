@@ -22,6 +22,8 @@ from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SH, SKOS, VOID
 from rdflib.plugins.sparql import prepareQuery
 
 from ninek_graph import registry
+from ninek_graph.canned import PARAM_TYPES
+from ninek_graph.keys import match_key
 from ninek_graph.namespaces import ADMS, NK, iri
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,7 +371,7 @@ def header(path: Path) -> dict:
         key, _, value = line[1:].strip().partition(":")
         if key == "param":
             name, kind, default, help_text = (p.strip() for p in value.split("|"))
-            assert kind in {"string", "integer", "iri"} and help_text
+            assert kind in set(PARAM_TYPES) and help_text
             meta["params"][name] = (kind, default)
         else:
             meta[key] = value.strip()
@@ -388,17 +390,27 @@ def test_query_files_parse_and_declare_params(name):
         assert f"?{param}" in text
 
 
+def with_projects(graph: Graph) -> Graph:
+    """The registry graph plus the tiny project graph, with the lookup keys the build adds
+    (nk:matchKey, what the canned queries' key parameters are matched against)."""
+    from ninek_graph.rdf_context import add_match_keys
+
+    data = graph + Graph().parse(DATA / "registry_projects.ttl")
+    add_match_keys(data)
+    return data
+
+
 @pytest.fixture(scope="module")
 def store(graph) -> ox.Store:
     st = ox.Store()
-    st.load(graph.serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
-    st.load((DATA / "registry_projects.ttl").read_bytes(), ox.RdfFormat.TURTLE)
+    st.load(with_projects(graph).serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
     return st
 
 
 def successor_projects(store, value: str) -> set[tuple[str, str, str]]:
     query = (QUERIES / "successor-projects.rq").read_text(encoding="utf-8")
-    rows = store.query(query, substitutions={ox.Variable("municipality"): ox.Literal(value)})
+    key = match_key(value)  # as the canned query's `key` parameter binds it
+    rows = store.query(query, substitutions={ox.Variable("municipality"): ox.Literal(key)})
     return {(r["predecessorLabel"].value, r["title"].value, r["role"].value if r["role"] else "")
             for r in rows}
 
@@ -423,7 +435,7 @@ def test_successor_projects_sandefjord_holmestrand_drammen(store):
 
 
 def test_successor_projects_rdflib_binding(graph):
-    data = graph + Graph().parse(DATA / "registry_projects.ttl")
+    data = with_projects(graph)
     query = (QUERIES / "successor-projects.rq").read_text(encoding="utf-8")
     rows = data.query(query, initBindings={"municipality": Literal("3905")})
     assert {str(r.predecessorLabel) for r in rows} == {"Re", "Våle"}
