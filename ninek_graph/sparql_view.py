@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template, request
 
 from . import results
 from .answers import answer_key, not_modified, respond
-from .backend import QueryError, QueryRefused, UpdateRefused
+from .backend import QueryError, UpdateRefused
 from .execute import PREFIXES, Request, check, run, to_answer
 from .negotiation import negotiate
 from .service_description import service_description
@@ -209,6 +209,3 @@ def _on_error(error: QueryError):
     response = query_error_response(error)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-__all__ = ["bp", "QueryRefused"]
