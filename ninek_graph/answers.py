@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response, current_app, request
@@ -70,6 +71,20 @@ def not_modified(key: str) -> Response | None:
         _cache_headers(response, key)
         return response
     return None
+
+
+def cached_answer(key: str, compute: Callable[[], Answer]) -> Response:
+    """The answer under ``key``: 304 if the client has it, from the cache if this process
+    made it before, else ``compute()`` (kept for next time)."""
+    unchanged = not_modified(key)
+    if unchanged is not None:
+        return unchanged
+    cache = current_app.extensions["ninek_cache"]
+    answer = cache.get(key)
+    if answer is None:
+        answer = compute()
+        cache.put(key, answer)
+    return respond(answer, key)
 
 
 def respond(answer: Answer, key: str, *, status: int = 200) -> Response:

@@ -30,8 +30,7 @@ def add_anachronism_notes(
         start = entry.get("period", {}).get("start")
         if start is None:
             continue
-        named = [a for a in entry.get("participants", {}).get("agents", [])]
-        named += entry.get("roles", [])
+        named = entry.get("participants", {}).get("agents", []) + entry.get("roles", [])
         seen = set()
         for agent in named:
             agent_id = agent["agent"]

@@ -38,7 +38,7 @@ from flask import (
 from werkzeug.exceptions import NotFound
 
 from . import paths, results
-from .answers import Answer, answer_key, not_modified, respond
+from .answers import Answer, answer_key, cached_answer, not_modified
 from .execute import PREFIXES
 from .namespaces import BASE
 from .negotiation import NotAcceptable, choose, negotiate
@@ -133,17 +133,12 @@ def _html_answer(key_parts: tuple, render) -> Response:
     """An HTML page with an ETag from the build, the language and the public base."""
     lang = choose_lang()
     key = answer_key("page", lang, public_base(), *key_parts)
-    cached = not_modified(key)
-    if cached is not None:
-        cached.headers["Vary"] = "Accept, Accept-Language, Cookie"
-        return cached
-    cache = current_app.extensions["ninek_cache"]
-    answer = cache.get(key)
-    if answer is None:
+
+    def compute() -> Answer:
         body, headers = render()
-        answer = Answer(body.encode("utf-8"), "text/html; charset=utf-8", tuple(headers))
-        cache.put(key, answer)
-    response = respond(answer, key)
+        return Answer(body.encode("utf-8"), "text/html; charset=utf-8", tuple(headers))
+
+    response = cached_answer(key, compute)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response
 
@@ -323,21 +318,17 @@ def _entity_html(iri: str, thing: str) -> Response:
 
 def _entity_rdf(iri: str, media_type: str, describer) -> Response:
     key = answer_key("entity-rdf", iri, media_type)
-    cached = not_modified(key)
-    if cached is not None:
-        return cached
-    cache = current_app.extensions["ninek_cache"]
-    answer = cache.get(key)
-    if answer is None:
+
+    def compute() -> Answer:
         outcome = describer()
         body = results.serialize_triples(outcome.triples, media_type, prefixes=PREFIXES)
         fmt = next(f for f in results.FORMATS["graph"] if f.media_type == media_type)
         headers = [("Access-Control-Allow-Origin", "*"), ("Link", f'<{iri}>; rel="describes"')]
         if outcome.truncated:
             headers.append(("X-Ninek-Truncated", "true"))
-        answer = Answer(body, fmt.content_type, tuple(headers))
-        cache.put(key, answer)
-    return respond(answer, key)
+        return Answer(body, fmt.content_type, tuple(headers))
+
+    return cached_answer(key, compute)
 
 
 def _ontology(ext: str | None) -> Response:

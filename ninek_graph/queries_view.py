@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from . import canned, results
-from .answers import answer_key, not_modified, respond
+from .answers import answer_key, cached_answer
 from .backend import QueryError
 from .execute import Request, check, run, to_answer
 from .html_results import table_context
@@ -70,16 +70,7 @@ def show(name: str) -> Response:
     if media_type == HTML:
         return _html(query, raw)
     key = answer_key("canned", name, sorted(raw.items()), media_type)
-    cached = not_modified(key)
-    if cached is not None:
-        return cached
-    cache = current_app.extensions["ninek_cache"]
-    answer = cache.get(key)
-    if answer is None:
-        _, _, outcome = run_canned(name, raw)
-        answer = to_answer(outcome, media_type)
-        cache.put(key, answer)
-    return respond(answer, key)
+    return cached_answer(key, lambda: to_answer(run_canned(name, raw)[2], media_type))
 
 
 def _html(query: canned.CannedQuery, raw: dict[str, str]) -> Response:

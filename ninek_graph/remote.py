@@ -65,7 +65,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 
-import pyoxigraph as ox
 from SPARQLWrapper import (
     CONSTRUCT,
     DESCRIBE,
@@ -96,6 +95,7 @@ from .backend import (
     QueryTimeout,
     Term,
 )
+from .results import parse_triples
 
 log = logging.getLogger(__name__)
 
@@ -284,24 +284,6 @@ def term_from_json(obj: dict) -> Term:
                  term_from_json(v["object"]))
         return Term("triple", "", parts=parts)
     raise BackendUnavailable(f"the endpoint answered a term of unknown type {kind!r}")
-
-
-def term_from_oxigraph(t: object) -> Term:
-    """A pyoxigraph term as a :class:`Term` (also used by the tests to compare engines)."""
-    if isinstance(t, ox.NamedNode):
-        return Term("uri", t.value)
-    if isinstance(t, ox.BlankNode):
-        return Term("bnode", t.value)
-    if isinstance(t, ox.Literal):
-        dt = t.datatype.value
-        if t.language or dt in (XSD_STRING, RDF_LANGSTRING):
-            dt = None
-        return Term("literal", t.value, datatype=dt, lang=t.language or None)
-    if isinstance(t, ox.Triple):
-        return Term("triple", "", parts=(term_from_oxigraph(t.subject),
-                                         term_from_oxigraph(t.predicate),
-                                         term_from_oxigraph(t.object)))
-    raise TypeError(f"not an RDF term: {t!r}")
 
 
 def _engine_message(exc: SPARQLWrapperException) -> str:
@@ -631,30 +613,23 @@ class RemoteBackend:
 
     def _triples(self, form: str, body: bytes, ctype: str, max_rows: int) -> QueryOutcome:
         try:
-            fmt = ox.RdfFormat.from_media_type(ctype) if ctype else ox.RdfFormat.N_TRIPLES
-            if fmt is None:
-                raise ValueError(f"unexpected content type {ctype!r}")
-            quads = list(ox.parse(body, format=fmt))
+            triples = parse_triples(body, ctype or "application/n-triples")
         except (SyntaxError, ValueError) as e:
             raise BackendUnavailable(
                 f"the SPARQL endpoint {self.endpoint_url} sent RDF that does not parse: {e}"
             ) from None
         outcome = QueryOutcome(form=form)
-        for q in quads[:max_rows]:
-            outcome.triples.append(
-                (term_from_oxigraph(q.subject), term_from_oxigraph(q.predicate),
-                 term_from_oxigraph(q.object))
-            )
-        if len(quads) > max_rows:
+        outcome.triples.extend(triples[:max_rows])
+        if len(triples) > max_rows:
             outcome.truncated = True
             outcome.warnings.append(
                 f"the answer was cut at {max_rows} triples, the limit of this endpoint"
             )
-        elif self.engine_max_rows and len(quads) >= self.engine_max_rows:
+        elif self.engine_max_rows and len(triples) >= self.engine_max_rows:
             outcome.truncated = True
             outcome.warnings.append(
                 f"the remote engine returns at most about {self.engine_max_rows} triples "
-                f"(its ResultSetMaxRows) and cuts silently; this answer has {len(quads)}, so it "
+                f"(its ResultSetMaxRows) and cuts silently; this answer has {len(triples)}, so it "
                 "is probably incomplete"
             )
         return outcome

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, render_template, request
 
 from . import results
-from .answers import answer_key, not_modified, respond
+from .answers import answer_key, cached_answer
 from .backend import QueryError, UpdateRefused
 from .execute import PREFIXES, Request, check, run, to_answer
 from .negotiation import negotiate
@@ -136,24 +136,10 @@ def endpoint() -> Response:
         format_param=_format(pairs, names), format_names=names,
     )
     key = answer_key("sparql", query, default_graphs, named_graphs, media_type)
-    cached = not_modified(key)
-    if cached is not None:
-        return cached
-    cache = _cache()
-    answer = cache.get(key)
-    if answer is None:
-        outcome = run(Request(query, (), default_graphs, named_graphs))
-        if media_type == HTML:
-            return _html_results(query, outcome, key)
-        answer = to_answer(outcome, media_type)
-        cache.put(key, answer)
-    return respond(answer, key)
-
-
-def _cache():
-    from flask import current_app
-
-    return current_app.extensions["ninek_cache"]
+    request_ = Request(query, (), default_graphs, named_graphs)
+    if media_type == HTML:  # a page for people: rendered each time, not cached
+        return _html_results(query, run(request_), key)
+    return cached_answer(key, lambda: to_answer(run(request_), media_type))
 
 
 def _html_results(query: str, outcome, key: str) -> Response:

@@ -30,9 +30,9 @@ from ninek_graph.remote import (
     RemoteBackend,
     bind_substitutions,
     has_dataset_clause,
-    term_from_oxigraph,
     values_block,
 )
+from ninek_graph.results import term_from_oxigraph
 from ninek_graph.virtuoso import free_port, rewrite_ini
 
 from .virtuoso_fixture import MAX_ROWS, TEST_BASE, TEST_DATA
