@@ -12,7 +12,7 @@ SPARQL 1.1 Query Results JSON term objects (section 3.2.2 of that spec) and a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 # Named graphs the knowledge graph is published in. Queries that name no dataset see their
@@ -38,7 +38,6 @@ class Term:
     parts: tuple[Term, Term, Term] | None = None
 
 
-@dataclass
 class QueryOutcome:
     """The answer to one query.
 
@@ -47,15 +46,59 @@ class QueryOutcome:
     ``boolean``; CONSTRUCT and DESCRIBE fill ``triples``. ``truncated`` is true when the row
     (or triple) cap cut the answer short, and ``warnings`` says so in words, along with
     anything else a user must know (for example a remote engine's partial answer).
+
+    A SELECT answer may instead arrive as ``json_body``: the same solutions already written
+    as SPARQL 1.1 Query Results JSON by the engine itself (pyoxigraph's serializer runs at
+    native speed; turning ten thousand solutions into Python terms, pickling them across the
+    worker pipe and writing them out again took several times longer than the query). The
+    body is then served as it is, and ``rows`` is read from it only when something asks for
+    it (an HTML table, another format, the CLI).
     """
 
-    form: str
-    variables: list[str] = field(default_factory=list)
-    rows: list[list[Term | None]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[tuple[Term, Term, Term]] = field(default_factory=list)
-    truncated: bool = False
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, form: str, variables: list[str] | None = None,
+                 rows: list[list[Term | None]] | None = None, boolean: bool | None = None,
+                 triples: list[tuple[Term, Term, Term]] | None = None, truncated: bool = False,
+                 warnings: list[str] | None = None, json_body: bytes | None = None):
+        self.form = form
+        self.variables = variables if variables is not None else []
+        self._rows = rows
+        self.boolean = boolean
+        self.triples = triples if triples is not None else []
+        self.truncated = truncated
+        self.warnings = warnings if warnings is not None else []
+        self.json_body = json_body
+
+    @property
+    def rows(self) -> list[list[Term | None]]:
+        if self._rows is None:
+            if self.json_body is None:
+                self._rows = []
+            else:
+                from .results import parse_json_results  # results imports this module
+
+                self._rows = parse_json_results(self.json_body).rows
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[list[Term | None]]) -> None:
+        self._rows = rows
+        self.json_body = None
+
+    def _key(self) -> tuple:
+        return (self.form, self.variables, self.rows, self.boolean, self.triples,
+                self.truncated, self.warnings)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QueryOutcome) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        size = f"{len(self.json_body):,} bytes of JSON" if self._rows is None and \
+            self.json_body is not None else f"{len(self.rows)} rows"
+        return (f"QueryOutcome(form={self.form!r}, variables={self.variables!r}, {size}, "
+                f"boolean={self.boolean!r}, triples={len(self.triples)}, "
+                f"truncated={self.truncated!r})")
 
 
 class QueryError(Exception):

@@ -14,6 +14,7 @@ own FROM / FROM NAMED is left to the engine, which only selects graphs already i
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import sys
@@ -71,6 +72,94 @@ def syntax_error_from_oxigraph(error: SyntaxError, text: str) -> QuerySyntaxErro
     return QuerySyntaxError(f"Syntax error at {where}: {detail}", line, column)
 
 
+# Between two solutions of pyoxigraph's SPARQL JSON: the end of one binding object and the
+# start of the next. Inside a JSON string a quote is always escaped, so the pattern can only
+# appear there when a literal ends in "},{" — then the count is off, which the exact check
+# in _answer_as_json notices.
+_BETWEEN_SOLUTIONS = b'},{"'
+
+
+class _JsonSink:
+    """A binary sink for pyoxigraph's SPARQL JSON serializer that stops it after ``max_rows``
+    solutions (the serializer pulls solutions lazily, so the rest are never computed) or
+    past ``max_bytes``. ``cut_at`` is then the offset of the last byte of solution
+    ``max_rows``."""
+
+    def __init__(self, max_rows: int, max_bytes: int):
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.boundaries = 0
+        self.cut_at: int | None = None
+        self.overflowed = False
+        self._tail = b""
+
+    def write(self, data) -> int:
+        if self.cut_at is not None or self.overflowed:
+            # pyoxigraph does not always give up at the first failed write: keep refusing.
+            raise OSError("the serialization was stopped")
+        data = bytes(data)
+        window = self._tail + data
+        offset = self.size - len(self._tail)
+        self.parts.append(data)
+        self.size += len(data)
+        found = window.count(_BETWEEN_SOLUTIONS)
+        if self.boundaries + found >= self.max_rows:
+            position = -1
+            for _ in range(self.max_rows - self.boundaries):
+                position = window.find(_BETWEEN_SOLUTIONS, position + 1)
+            self.cut_at = offset + position
+            raise OSError("the answer has more solutions than the cap")
+        self.boundaries += found
+        if self.size > self.max_bytes:
+            self.overflowed = True
+            raise OSError("the answer is larger than the serialization budget")
+        self._tail = window[-(len(_BETWEEN_SOLUTIONS) - 1):]
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+# Bytes of SPARQL JSON allowed per row of the cap before the answer is read row by row
+# instead: a solution of the canned queries takes 100-600 bytes.
+_JSON_BYTES_PER_ROW = 4096
+
+
+def _answer_as_json(answer: ox.QuerySolutions, outcome: QueryOutcome, max_rows: int) -> bool:
+    """Let the engine write the answer as SPARQL JSON and keep it as ``json_body``, cut after
+    ``max_rows`` solutions if it has more. False, with nothing kept, when the answer is too
+    large in bytes or could not be cut exactly: the caller then reads it row by row."""
+    sink = _JsonSink(max_rows, max_bytes=(max_rows + 1) * _JSON_BYTES_PER_ROW)
+    try:
+        answer.serialize(sink, format=ox.QueryResultsFormat.JSON)
+    except OSError:
+        if sink.cut_at is None:
+            if sink.overflowed:
+                return False
+            raise
+    body = b"".join(sink.parts)
+    if sink.cut_at is not None:
+        body = body[: sink.cut_at + 1] + b"]}}"
+    try:
+        rows = len(json.loads(body)["results"]["bindings"])
+    except (ValueError, KeyError):
+        return False
+    if sink.cut_at is not None:
+        if rows != max_rows:
+            return False  # a literal looked like a boundary: count exactly, row by row
+        outcome.truncated = True
+        outcome.warnings.append(_cut_warning(max_rows, "rows"))
+    outcome.json_body = body
+    return True
+
+
+def _cut_warning(max_rows: int, what: str) -> str:
+    return (f"The answer was cut at {max_rows:,} {what}, this endpoint's limit; "
+            "add ORDER BY with LIMIT and OFFSET to page through the rest.")
+
+
 def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
     """Run one query in a worker process and cap the answer (reads ``max_rows + 1`` to know
     whether the cap cut it)."""
@@ -94,6 +183,10 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
             return outcome
         if isinstance(answer, ox.QuerySolutions):
             outcome.variables = [v.value for v in answer.variables]
+            if _answer_as_json(answer, outcome, request.max_rows):
+                return outcome
+            # Too big to write whole: read the solutions one by one, up to the cap.
+            answer = store.query(request.text, **kwargs)
             for solution in itertools.islice(answer, request.max_rows + 1):
                 outcome.rows.append([None if solution[v] is None else term_from_oxigraph(
                     solution[v]) for v in outcome.variables])
@@ -117,10 +210,7 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
         del kept[request.max_rows:]
         what = "rows" if outcome.form == "SELECT" else "triples"
         outcome.truncated = True
-        outcome.warnings.append(
-            f"The answer was cut at {request.max_rows:,} {what}, this endpoint's limit; "
-            "add ORDER BY with LIMIT and OFFSET to page through the rest."
-        )
+        outcome.warnings.append(_cut_warning(request.max_rows, what))
     return outcome
 
 

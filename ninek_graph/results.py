@@ -132,6 +132,8 @@ def _json_term(term: Term) -> dict[str, Any]:
 
 def to_json(outcome: QueryOutcome) -> bytes:
     """SPARQL 1.1 Query Results JSON (section 3.1: ``head``, then ``results`` or ``boolean``)."""
+    if outcome.json_body is not None:
+        return outcome.json_body  # written by the engine, see QueryOutcome
     if outcome.form == "ASK":
         doc: dict[str, Any] = {"head": {}, "boolean": bool(outcome.boolean)}
     else:

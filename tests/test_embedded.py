@@ -138,6 +138,72 @@ def test_rows_are_capped_and_the_cap_is_reported(backend: OxigraphBackend) -> No
     assert len(exact.rows) == total and not exact.truncated
 
 
+def _row_by_row(query: str, **kwargs) -> list[list]:
+    """The answer read solution by solution, as the worker did before it let the engine
+    write SPARQL JSON: the reference the fast path must equal."""
+    import pyoxigraph as ox
+
+    from ninek_graph.results import term_from_oxigraph
+
+    store = ox.Store()
+    store.load(path=str(DATA / "engine_graph.ttl"), format=ox.RdfFormat.TURTLE,
+               to_graph=ox.NamedNode(G_DATA))
+    store.load(path=str(DATA / "engine_def.nt"), format=ox.RdfFormat.N_TRIPLES,
+               to_graph=ox.NamedNode(G_DEF))
+    answer = store.query(query, use_default_graph_as_union=True, **kwargs)
+    names = [v.value for v in answer.variables]
+    return [[None if s[n] is None else term_from_oxigraph(s[n]) for n in names]
+            for s in answer]
+
+
+@pytest.mark.parametrize("cap", [1, 2, 5, 16, 17, 18, 1000])
+def test_engine_written_json_is_the_same_answer_at_every_cap(
+        backend: OxigraphBackend, cap: int) -> None:
+    query = ("SELECT ?s ?p ?o { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } "
+             "ORDER BY ?s ?p ?o")  # blank node labels differ between two loads
+    reference = _row_by_row(query)
+    outcome = backend.query(query, max_rows=cap)
+    assert outcome.json_body is not None  # the engine wrote it
+    assert outcome.rows == reference[:cap]
+    assert outcome.truncated == (len(reference) > cap)
+
+
+def test_literals_that_look_like_a_solution_boundary_do_not_miscount() -> None:
+    """A literal ending in '},{' followed by the closing quote puts the byte pattern the
+    fast path counts solutions by inside a value; the cap must still be exact."""
+    b = OxigraphBackend.from_files({G_DATA: DATA / "engine_graph.ttl"}, workers=1)
+    try:
+        text = ('SELECT ?x { VALUES ?x { "a},{" "b},{" "c},{" "d},{" "e},{" "f" } } '
+                "ORDER BY ?x")
+        for cap in (1, 2, 3, 5, 6, 7):
+            outcome = b.query(text, max_rows=cap)
+            expected = ["a},{", "b},{", "c},{", "d},{", "e},{", "f"][:cap]
+            assert [row[0].value for row in outcome.rows] == expected
+            assert outcome.truncated == (cap < 6)
+    finally:
+        b.close()
+
+
+def test_an_answer_too_large_to_write_whole_is_read_row_by_row(monkeypatch) -> None:
+    """Past the byte budget the fast path gives up and the rows are read one by one: the
+    answer (and its cap) stay the same."""
+    from ninek_graph import embedded
+
+    monkeypatch.setattr(embedded, "_JSON_BYTES_PER_ROW", 8)  # read in the forked worker
+    b = OxigraphBackend.from_files({G_DATA: DATA / "engine_graph.ttl"}, workers=1)
+    try:
+        long = ["x" * 3000 + str(n) for n in range(6)]  # two or three solutions per write
+        text = "SELECT ?x { VALUES ?x { " + " ".join(f'"{v}"' for v in long) + " } } ORDER BY ?x"
+        capped = b.query(text, max_rows=4)
+        assert capped.json_body is None  # the row-by-row path
+        assert [row[0].value for row in capped.rows] == long[:4] and capped.truncated
+        whole = b.query(text, max_rows=100)
+        assert whole.json_body is None
+        assert [row[0].value for row in whole.rows] == long and not whole.truncated
+    finally:
+        b.close()
+
+
 def test_triples_are_capped_and_describe_keeps_its_form(backend: OxigraphBackend) -> None:
     construct = backend.query("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=3)
     assert construct.form == "CONSTRUCT" and len(construct.triples) == 3
