@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -230,12 +231,17 @@ class OxigraphBackend:
         are syntax errors)."""
         self._store = store
         self._base_iri = base_iri
+        self.files: dict[str, Path] = {}  # graph -> the file it was loaded from, if any
         if graphs is None:
             # Read once, now, before any worker exists: the parent never queries later.
             graphs = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
         self._graphs = frozenset(graphs)
+        # The pages read the same store in this process (quad lookups, no queries); they
+        # hold this gate while they do, and no worker is forked meanwhile, so no engine lock
+        # a page read held can be copied locked into a worker.
+        self.store_gate = threading.Lock()
         self._pool = WorkerPool(partial(_execute, store), size=workers,
-                                name="Oxigraph query worker")
+                                name="Oxigraph query worker", fork_gate=self.store_gate)
 
     @classmethod
     def from_files(cls, files: Mapping[str, str | os.PathLike[str]], *, workers: int = 2,
@@ -248,7 +254,15 @@ class OxigraphBackend:
             if rdf_format not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE):
                 raise ValueError(f"{path}: expected an .nt or .ttl file")
             store.load(path=os.fspath(path), format=rdf_format, to_graph=ox.NamedNode(graph))
-        return cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri)
+        backend = cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri)
+        backend.files = {graph: Path(path).resolve() for graph, path in files.items()}
+        return backend
+
+    @property
+    def store(self) -> ox.Store:
+        """The loaded store, for lookups by quad pattern under :attr:`store_gate` (queries
+        run only in the workers)."""
+        return self._store
 
     @property
     def pool(self) -> WorkerPool:

@@ -156,7 +156,7 @@ class PageBuilder:
         """The entity's name; nodes without one (participations, exclusions, links,
         decisions, memberships) are named after what they connect."""
         ix = self.index
-        if not iri.startswith(BASE) and iri not in ix.out and iri not in ix.ontology:
+        if not iri.startswith(BASE) and not ix.has(iri) and iri not in ix.ontology:
             return short_iri(iri)
         label = ix.label(iri, self.lang)
         if label != short_iri(iri):
@@ -242,7 +242,7 @@ class PageBuilder:
                 continue
             number = ix.value(line, NK + "lineNumber")
             if ix.is_a(iri, NK + "SourceLine"):
-                evidence = [e for s, p in ix.inc.get(line, ()) if p in SOURCE_LINKS
+                evidence = [e for s, p in ix.incoming(line) if p in SOURCE_LINKS
                             for e in self.texts(s, NK + "evidence")]
             else:
                 evidence = [e for d in dependents
@@ -554,7 +554,7 @@ class PageBuilder:
         definitions = [{"lang": o.lang or "", "text": o.value}
                        for o in ix.values(iri, SKOS + "definition") if o.kind == "literal"]
         used: dict[str, list[str]] = defaultdict(list)
-        for s, p in ix.inc.get(iri, ()):
+        for s, p in ix.incoming(iri):
             if p in (SKOS + "hasTopConcept", SKOS + "broader"):
                 continue
             used[p].append(s)
@@ -579,7 +579,7 @@ class PageBuilder:
 
     def line_sections(self, iri: str) -> dict:
         ix = self.index
-        derived = [s for s, p in ix.inc.get(iri, ()) if p in SOURCE_LINKS]
+        derived = [s for s, p in ix.incoming(iri) if p in SOURCE_LINKS]
         groups: dict[str, list[str]] = defaultdict(list)
         for s in derived:
             types = [t for t in ix.types(s) if t.startswith(NK)] or ix.types(s)

@@ -83,9 +83,18 @@ def query_terms(query: str) -> list[set[str]]:
 
 @dataclass(frozen=True)
 class Field:
+    """A searchable literal: its text and that text's spellings (see :func:`spellings`).
+    The map from a spelling back to the text is made again for the hits shown only: kept
+    for every field it was most of the index's memory."""
+
     kind: str  # title, alt, text
     text: str
-    forms: tuple[tuple[str, tuple[int, ...]], ...]
+    forms: tuple[str, ...]
+
+    def span(self, form_index: int, start: int, end: int) -> tuple[int, int]:
+        """Where ``forms[form_index][start:end]`` is in ``text``."""
+        where = spellings(self.text)[form_index][1]
+        return (where[start], where[end - 1] + 1)
 
 
 @dataclass(frozen=True)
@@ -101,13 +110,19 @@ class Hit:
     document: Document
     score: int
     field: Field
-    span: tuple[int, int]
+    place: tuple[int, int, int]  # which spelling of the field's text, start, end
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Where the match is in the field's text."""
+        return self.field.span(*self.place)
 
 
-def _match(field: Field, variants: set[str]) -> tuple[int, tuple[int, int]] | None:
-    """(quality, span in the field's text) of the best place a query word occurs."""
-    best: tuple[int, tuple[int, int]] | None = None
-    for form, where in field.forms:
+def _match(field: Field, variants: set[str]) -> tuple[int, tuple[int, int, int]] | None:
+    """(quality, place in one of the field's spellings) of the best place a query word
+    occurs."""
+    best: tuple[int, tuple[int, int, int]] | None = None
+    for form_index, form in enumerate(field.forms):
         for variant in variants:
             start = form.find(variant)
             while start >= 0:
@@ -119,9 +134,8 @@ def _match(field: Field, variants: set[str]) -> tuple[int, tuple[int, int]] | No
                     quality = 8
                 if start == 0:
                     quality += 1
-                span = (where[start], where[end - 1] + 1)
                 if best is None or quality > best[0]:
-                    best = (quality, span)
+                    best = (quality, (form_index, start, end))
                 start = form.find(variant, start + 1)
     return best
 
@@ -132,25 +146,23 @@ class SearchIndex:
 
     @classmethod
     def build(cls, index: GraphIndex) -> SearchIndex:
+        """One document per entity of the base namespace with a searchable literal (read
+        predicate by predicate from the index's store)."""
+        found: dict[str, list[Field]] = {}
+        for kind, predicates in (("title", TITLE_FIELDS), ("alt", ALT_FIELDS),
+                                 ("text", TEXT_FIELDS)):
+            for predicate in predicates:
+                for iri, term in index.with_predicate(predicate):
+                    if (term.kind != "literal" or not term.value.strip()
+                            or not iri.startswith(BASE) or "#" in iri):
+                        continue
+                    forms = tuple(form for form, _ in spellings(term.value))
+                    found.setdefault(iri, []).append(Field(kind, term.value, forms))
         documents = []
-        for iri, pairs in index.out.items():
-            if not iri.startswith(BASE) or "#" in iri:
-                continue
-            fields = []
-            for predicate, term in pairs:
-                if term.kind != "literal" or not term.value.strip():
-                    continue
-                kind = ("title" if predicate in TITLE_FIELDS else "alt" if predicate in
-                        ALT_FIELDS else "text" if predicate in TEXT_FIELDS else None)
-                if kind is None:
-                    continue
-                forms = tuple((s, tuple(w)) for s, w in spellings(term.value))
-                fields.append(Field(kind, term.value, forms))
-            if not fields:
-                continue
+        for iri in sorted(found):
             entity_kind = iri[len(BASE):].split("/")[0]
             titles = {lang: index.label(iri, lang) for lang in ("nb", "en")}
-            documents.append(Document(iri, entity_kind, titles, tuple(fields)))
+            documents.append(Document(iri, entity_kind, titles, tuple(found[iri])))
         return cls(documents)
 
     def search(self, query: str, limit: int = 50) -> tuple[list[Hit], int]:

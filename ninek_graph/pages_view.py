@@ -39,6 +39,7 @@ from werkzeug.exceptions import NotFound
 
 from . import paths, results
 from .answers import Answer, answer_key, cached_answer, not_modified
+from .backend import DATA_GRAPH
 from .execute import PREFIXES
 from .namespaces import BASE
 from .negotiation import NotAcceptable, choose, negotiate
@@ -76,7 +77,12 @@ def _load_index(state) -> None:
     """Read the build's dumps once, when the application is made (before a server forks)."""
     app = state.app
     dist = Path(app.config.get("DIST") or paths.DIST_DIR).resolve()
-    index = GraphIndex.load(dist) if (dist / "ninek.nt").exists() else GraphIndex(dist=dist)
+    backend = app.extensions.get("ninek_backend")
+    files = getattr(backend, "files", {})
+    if files.get(DATA_GRAPH) == (dist / "ninek.nt").resolve():  # the embedded store has it
+        index = GraphIndex.load(dist, store=backend.store, gate=backend.store_gate)
+    else:
+        index = GraphIndex.load(dist)
     app.extensions["ninek_pages_index"] = index
     app.extensions["ninek_pages_search"] = SearchIndex.build(index)
 
@@ -212,7 +218,7 @@ def source_document() -> Response:
         lines = []
         for number, raw in enumerate(text.splitlines(), start=1):
             line_iri = f"{BASE}source/line/{number}"
-            derived = [s for s, p in index.inc.get(line_iri, ())
+            derived = [s for s, p in index.incoming(line_iri)
                        if p == "http://purl.org/dc/terms/source"
                        and (index.is_a(s, "https://w3id.org/ninek/def#Project")
                             or index.is_a(s, "https://w3id.org/ninek/def#WorkArea"))]

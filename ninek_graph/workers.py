@@ -11,6 +11,8 @@ Fork safety (POSIX ``fork`` copies only the calling thread, and any lock another
 stays locked in the child):
 
 * the parent never runs queries on the store, so no engine lock can be held at fork time;
+  what does read the store in the parent (the pages' quad lookups) holds the pool's
+  ``fork_gate``, which forking holds too;
   everything a worker touches after the fork is its own pipe, :mod:`pickle` and the handler;
 * workers are forked lazily, on first use, and the pool notices when it is used in a process
   other than the one that created it (``os.getpid()`` changed: gunicorn forked its workers
@@ -145,10 +147,14 @@ class WorkerPool:
     """
 
     def __init__(self, handler: Callable[[Any], Any], *, size: int = 2,
-                 name: str = "query worker"):
+                 name: str = "query worker", fork_gate: threading.Lock | None = None):
+        """``fork_gate``, when given, is held while forking: code of the parent that must
+        not be inside the handler's resources at the moment of a fork (the pages read the
+        shared store) holds it too."""
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self._handler = handler
+        self._fork_gate = fork_gate
         self.size = size
         self.name = name
         self.fork_seconds: list[float] = []  # duration of each fork() call, for measurement
@@ -324,7 +330,11 @@ class WorkerPool:
             with self._lock:
                 siblings = [fd for w in self._all for fd in (w.to_child, w.from_child)]
             started = time.perf_counter()
-            pid = os.fork()
+            if self._fork_gate is not None:
+                with self._fork_gate:
+                    pid = os.fork()
+            else:
+                pid = os.fork()
             if pid == 0:  # the worker
                 try:
                     # Keep only stdio and its own pipes: an inherited copy of the server's

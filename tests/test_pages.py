@@ -278,3 +278,31 @@ def test_markup_in_data_is_shown_as_text(poisoned_client, path):
     if path not in ("/project/geodatta", "/search?q=%3Cscript%3E"):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
         assert "&lt;img src=x onerror=alert(2)&gt;" in html, path
+
+
+def test_pages_read_the_embedded_store_itself(shared, dist_dir, tmp_path):
+    """The pages' index looks triples up in the store the queries run on (one copy of the
+    graph in memory), and loads a store of its own when the back-end holds other files."""
+    index = shared.extensions["ninek_pages_index"]
+    backend = shared.extensions["ninek_backend"]
+    assert index._store is backend.store and index._gate is backend.store_gate
+    other = tmp_path / "dist"
+    shutil.copytree(dist_dir, other)
+    client, other_backend = make_client(dist_dir)
+    try:
+        from ninek_graph.app import create_app
+
+        app = create_app({"dist": str(other)}, backend=other_backend)
+        assert app.extensions["ninek_pages_index"]._store is not other_backend.store
+        # Both read the same graph: the same neighbours, in the same order.
+        geodata = BASE + "project/geodata"
+        assert app.extensions["ninek_pages_index"].outgoing(geodata) == index.outgoing(geodata)
+    finally:
+        other_backend.close()
+
+
+def test_paths_that_are_no_iri_find_nothing(shared):
+    index = shared.extensions["ninek_pages_index"]
+    for path in (BASE + "project/..\\..\\etc", BASE + "a b", "_:b0", "<x>"):
+        assert not index.has(path) and index.incoming(path) == []
+        assert index.subjects("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", path) == []
