@@ -16,6 +16,7 @@ from . import settings as settings_module
 from .answers import AnswerCache
 from .errors import register_error_handlers
 from .paths import DIST_DIR, WEB_DIR
+from .response_cache import ResponseCache
 
 
 def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
@@ -58,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     def common_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+    app.wsgi_app = ResponseCache(app.wsgi_app, app.config["CACHE_ENTRIES"])  # type: ignore
 
     return app
 
