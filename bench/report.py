@@ -220,8 +220,11 @@ def _http_section(results: dict) -> list[str]:
     out = ["## HTTP on the real data", "",
            "Each row is one load of the given length at the given number of keep-alive "
            "clients, on 127.0.0.1. *ours* is `ninek-graph serve` with its default settings "
-           "(gunicorn 2 workers x 4 threads, answer cache on); *uncached* is the same with "
-           "`NINEK_CACHE_ENTRIES=0` (every request runs the query in a worker process); "
+           "(gunicorn 2 workers x 4 threads, answer cache on: a repeated request is answered "
+           "by the whole-response cache in front of Flask, `ninek_graph/response_cache.py`, "
+           "while `/health` is an ordinary Flask route); *uncached* is the same with "
+           "`NINEK_CACHE_ENTRIES=0` (both caches off: every request is routed by Flask and "
+           "runs the query in a worker process); "
            "*Virtuoso* is Virtuoso's own `/sparql` with the same query text, parameters bound "
            "by a VALUES block, `default-graph-uri` naming both published graphs. Throughput "
            "in requests/s, latency p50/p99 in ms.", ""]

@@ -225,10 +225,12 @@ class OxigraphBackend:
     name = "oxigraph"
 
     def __init__(self, store: ox.Store, *, workers: int = 2,
-                 graphs: Iterable[str] | None = None, base_iri: str | None = None):
+                 graphs: Iterable[str] | None = None, base_iri: str | None = None,
+                 max_private_mib: int | None = None):
         """``graphs`` are the named graphs FROM may select (default: all in the store);
         ``base_iri`` resolves relative IRIs in queries that declare no BASE (without it they
-        are syntax errors)."""
+        are syntax errors); ``max_private_mib`` replaces a worker whose private memory
+        grew past it (see :class:`~ninek_graph.workers.WorkerPool`)."""
         self._store = store
         self._base_iri = base_iri
         self.files: dict[str, Path] = {}  # graph -> the file it was loaded from, if any
@@ -241,11 +243,14 @@ class OxigraphBackend:
         # a page read held can be copied locked into a worker.
         self.store_gate = threading.Lock()
         self._pool = WorkerPool(partial(_execute, store), size=workers,
-                                name="Oxigraph query worker", fork_gate=self.store_gate)
+                                name="Oxigraph query worker", fork_gate=self.store_gate,
+                                max_private_bytes=max_private_mib * (1 << 20)
+                                if max_private_mib else None)
 
     @classmethod
     def from_files(cls, files: Mapping[str, str | os.PathLike[str]], *, workers: int = 2,
-                   base_iri: str | None = None) -> OxigraphBackend:
+                   base_iri: str | None = None,
+                   max_private_mib: int | None = None) -> OxigraphBackend:
         """Load each N-Triples / Turtle file (by extension: .nt, .ttl) into the named graph
         its key names, with pyoxigraph's own parser, into an in-memory store."""
         store = ox.Store()
@@ -254,7 +259,8 @@ class OxigraphBackend:
             if rdf_format not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE):
                 raise ValueError(f"{path}: expected an .nt or .ttl file")
             store.load(path=os.fspath(path), format=rdf_format, to_graph=ox.NamedNode(graph))
-        backend = cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri)
+        backend = cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri,
+                      max_private_mib=max_private_mib)
         backend.files = {graph: Path(path).resolve() for graph, path in files.items()}
         return backend
 

@@ -44,11 +44,16 @@ SETTINGS = (
     Setting("query_workers", 2,
             "Query worker processes per server process (the embedded store); each runs one "
             "query at a time."),
+    Setting("query_worker_memory", 96,
+            "MiB of private memory after which a query worker process is replaced by a "
+            "fresh fork (reading the in-memory store turns its shared pages into private "
+            "copies: ~200 MiB per worker at a million triples; 0: never replaced)."),
     Setting("server_workers", 2, "Server processes (gunicorn workers)."),
     Setting("server_threads", 4, "Threads per server process."),
     Setting("cache_entries", 512,
-            "Answers kept in memory per server process; answers depend only on the build, "
-            "so they never go stale (a new build is a new server)."),
+            "Answers (and whole responses) kept in memory per server process; 0 turns both "
+            "caches off. Answers depend only on the build, so they never go stale (a new "
+            "build is a new server)."),
     Setting("endpoint", "",
             "URL of an external SPARQL 1.1 endpoint to query instead of the embedded store "
             "(e.g. Virtuoso's http://127.0.0.1:8890/sparql); empty: embedded store."),

@@ -33,4 +33,5 @@ def make_backend(config: Mapping[str, Any]):
     return OxigraphBackend.from_files(
         {DATA_GRAPH: data, ONTOLOGY_GRAPH: ontology},
         workers=int(config.get("QUERY_WORKERS", 2)),
+        max_private_mib=int(config.get("QUERY_WORKER_MEMORY", 0)) or None,
     )

@@ -13,6 +13,7 @@ from ninek_graph.backend import BackendUnavailable, QueryError, QuerySyntaxError
 from ninek_graph.workers import WorkerError, WorkerPool
 
 PARENT_STATE = {"loaded": "before the fork"}
+HELD: list[bytearray] = []
 
 
 def handler(payload: tuple) -> object:
@@ -33,6 +34,10 @@ def handler(payload: tuple) -> object:
         raise QuerySyntaxError("bad", 2, 5)
     if action == "bug":
         raise KeyError("oops")
+    if action == "grow":  # keep N MiB of private memory for good, after 60 ms of work
+        HELD.append(bytearray(os.urandom(1 << 20)) * args[0])
+        time.sleep(0.06)
+        return os.getpid()
     if action == "exit-handlers":
         import atexit
 
@@ -177,3 +182,18 @@ def test_a_forked_copy_starts_its_own_workers(pool: WorkerPool) -> None:
     assert answer == b"ok"
     # The parent's pool still works and kept its worker.
     assert pool.run(("state",), timeout=10)[1] == parent_workers[0]
+
+
+def test_a_worker_past_its_memory_limit_answers_then_is_replaced() -> None:
+    with WorkerPool(handler, size=1, max_private_bytes=48 << 20) as limited:
+        small = limited.run(("grow", 1), timeout=10)
+        assert limited.run(("grow", 1), timeout=10) == small and limited.retired == 0
+        big = limited.run(("grow", 64), timeout=10)  # answered, then the worker leaves
+        assert big == small and limited.retired == 1
+        fresh = limited.run(("echo", "again"), timeout=10)
+        assert fresh == "again" and limited.pids and limited.pids[0] != big
+        with pytest.raises(ChildProcessError):
+            os.waitpid(big, os.WNOHANG)  # reaped, not left a zombie
+    with WorkerPool(handler, size=1) as unlimited:
+        first = unlimited.run(("grow", 64), timeout=10)
+        assert unlimited.run(("grow", 1), timeout=10) == first and unlimited.retired == 0
