@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -109,11 +110,15 @@ class GraphIndex:
                        key=lambda q: (str(q.subject), str(q.predicate)))
         return [(q.subject.value, q.predicate.value) for q in quads]
 
-    def with_predicate(self, predicate: str) -> list[tuple[str, Term]]:
-        """(subject IRI, object) of every triple with ``predicate``."""
-        return [(q.subject.value, term_from_oxigraph(q.object))
-                for q in self._quads(predicate=ox.NamedNode(predicate))
-                if isinstance(q.subject, ox.NamedNode)]
+    def literals_of(self, predicate: str) -> Iterator[tuple[str, str]]:
+        """(subject IRI, lexical form) of every literal object of ``predicate``, read from
+        the store as they come (for building the search index at start-up)."""
+        with self._gate:
+            for quad in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None,
+                                                      self._graph):
+                if isinstance(quad.object, ox.Literal) and isinstance(quad.subject,
+                                                                      ox.NamedNode):
+                    yield quad.subject.value, quad.object.value
 
     # --- lookups --------------------------------------------------------------------------
     def has(self, iri: str) -> bool:

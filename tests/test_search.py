@@ -116,3 +116,13 @@ def test_json_results(client):
 def test_empty_and_unmatched_queries(client):
     assert client.get("/search").status_code == 200
     assert client.get("/search?q=zzzqqq&format=json").get_json()["total"] == 0
+
+
+def test_a_word_never_matches_across_two_fields(index):
+    """Fields are kept end to end in one string per spelling; a match must lie within one
+    field, and a NUL (the separator) in a query finds nothing rather than everything."""
+    assert index.search("\x00") == ([], 0)
+    assert index.search("berg\x00") == ([], 0)
+    for hit in index.search("berg")[0]:
+        start, end = hit.span
+        assert hit.field.text[start:end].casefold() == "berg"
