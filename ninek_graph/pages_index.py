@@ -87,6 +87,15 @@ class GraphIndex:
                     if manifest_file.exists() else {})
         return cls(store, gate=gate, ontology=ontology, manifest=manifest, dist=dist)
 
+    @property
+    def store(self) -> ox.Store:
+        """The store the triples are looked up in (read it under :attr:`gate`)."""
+        return self._store
+
+    @property
+    def gate(self) -> threading.Lock:
+        return self._gate
+
     def _quads(self, subject=None, predicate=None, obj=None) -> list[ox.Quad]:
         with self._gate:  # see OxigraphBackend.store_gate
             return list(self._store.quads_for_pattern(subject, predicate, obj, self._graph))

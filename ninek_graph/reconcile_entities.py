@@ -11,13 +11,14 @@ entities, with the descriptions and facts the preview card shows.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from .backend import DATA_GRAPH
 from .reconcile import BASE, FOAF, NK, ORG, TYPE_BY_ID
 from .reconcile_match import Form, fold
 
@@ -72,16 +73,25 @@ def _period(start: int | None, end: int | None) -> str:
 
 
 class _Graph:
-    """The dump as subject -> predicate -> objects (the whole graph is a few MB)."""
+    """The data graph of a store, read by quad pattern (objects in the dump's order)."""
 
-    def __init__(self, quads: Iterable[ox.Quad]):
-        self.triples: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for quad in quads:
-            self.triples[str(quad.subject)][quad.predicate.value].append(quad.object)
+    def __init__(self, store: ox.Store, graph: str = DATA_GRAPH,
+                 gate: threading.Lock | None = None):
+        self._store = store
+        self._graph = ox.NamedNode(graph)
+        self._gate = gate if gate is not None else threading.Lock()
+
+    def _quads(self, subject, predicate: str, obj=None) -> list[ox.Quad]:
+        with self._gate:  # see OxigraphBackend.store_gate
+            return list(self._store.quads_for_pattern(subject, ox.NamedNode(predicate), obj,
+                                                      self._graph))
 
     def objects(self, subject, predicate: str) -> list:
-        node = self.triples.get(str(subject))
-        return list(node.get(predicate, ())) if node else []
+        return sorted((q.object for q in self._quads(subject, predicate)), key=str)
+
+    def subjects_of_type(self, cls: str) -> set[str]:
+        return {q.subject.value for q in self._quads(None, RDF_TYPE, ox.NamedNode(cls))
+                if isinstance(q.subject, ox.NamedNode)}
 
     def texts(self, subject, predicate: str, lang: str | None = None) -> list[str]:
         return [o.value for o in self.objects(subject, predicate)
@@ -97,23 +107,35 @@ class _Graph:
 
 def read_entities(path: str | Path) -> list[Entity]:
     """Every project, municipality, organisation and group of the dump at ``path``."""
-    graph = _Graph(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(DATA_GRAPH))
+    return entities_in(store)
+
+
+def entities_in(store: ox.Store, *, graph: str = DATA_GRAPH,
+                gate: threading.Lock | None = None) -> list[Entity]:
+    """Every project, municipality, organisation and group in ``graph`` of ``store`` (the
+    embedded back-end's own store, so the graph is not read into memory a second time)."""
+    data = _Graph(store, graph, gate)
+    candidates: set[str] = set()
+    for cls in (NK + "Project", NK + "Municipality", ORG + "Organization", FOAF + "Group",
+                NK + "AgentGroup"):
+        candidates |= data.subjects_of_type(cls)
     entities = []
-    for subject in list(graph.triples):
-        if not subject.startswith("<" + BASE):
+    for iri in sorted(candidates):
+        if not iri.startswith(BASE):
             continue
-        iri = subject[1:-1]
         kind = iri[len(BASE):].split("/", 1)[0]
-        types = graph.types(subject)
         node = ox.NamedNode(iri)
+        types = data.types(node)
         if NK + "Project" in types:
-            entities.append(_project(graph, node))
+            entities.append(_project(data, node))
         elif kind == "municipality" and types & {NK + "Municipality", ORG + "Organization"}:
-            entities.append(_municipality(graph, node, NK + "Municipality" in types))
+            entities.append(_municipality(data, node, NK + "Municipality" in types))
         elif kind == "organisation" and ORG + "Organization" in types:
-            entities.append(_organisation(graph, node))
+            entities.append(_organisation(data, node))
         elif kind == "group" and types & {FOAF + "Group", NK + "AgentGroup"}:
-            entities.append(_group(graph, node))
+            entities.append(_group(data, node))
     return entities
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .reconcile import BASE, DEFAULT_LIMIT, TYPE_ALIASES
 from .reconcile_batch import Query
-from .reconcile_entities import Entity, parse_year, read_entities
+from .reconcile_entities import Entity, entities_in, parse_year, read_entities
 from .reconcile_match import Form, fold, name_score
 
 MIN_SCORE = 50.0
@@ -52,6 +52,11 @@ class ReconcileIndex:
     @classmethod
     def from_ntriples(cls, path: str | Path) -> ReconcileIndex:
         return cls(e for e in read_entities(path) if e.name)
+
+    @classmethod
+    def from_store(cls, store, *, gate=None) -> ReconcileIndex:
+        """From the data graph of a loaded store (the pages' and the queries' own)."""
+        return cls(e for e in entities_in(store, gate=gate) if e.name)
 
     def lookup(self, identifier: str) -> Entity | None:
         """An entity by its id (``project/geodata``) or IRI."""

@@ -56,11 +56,15 @@ def build_index(state) -> None:
     if EXTENSION in app.extensions:
         return
     dump = Path(app.config.get("DIST") or DIST_DIR) / "ninek.nt"
-    try:
-        app.extensions[EXTENSION] = ReconcileIndex.from_ntriples(dump)
-    except FileNotFoundError:
+    if not dump.exists():
         log.warning("%s does not exist: /reconcile answers 503 until the graph is built", dump)
         app.extensions[EXTENSION] = None
+        return
+    pages = app.extensions.get("ninek_pages_index")  # holds this dump in a store already
+    if pages is not None:
+        app.extensions[EXTENSION] = ReconcileIndex.from_store(pages.store, gate=pages.gate)
+    else:
+        app.extensions[EXTENSION] = ReconcileIndex.from_ntriples(dump)
 
 
 def _index() -> ReconcileIndex:
