@@ -919,3 +919,50 @@ def test_pathological_query_is_stopped_while_others_are_answered(server: LiveSer
     after = send(server, "POST", "/sparql", headers=SPARQL_QUERY,
                  body=b"SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert after.status == 200, after.text[:300]
+
+
+# -- page reads of the shared store while query workers come and go ----------------------------
+PAGES = ["/project/geodata.html", "/municipality/tonsberg.html", "/organisation/hve.html",
+         "/search?q=bredb%C3%A5nd", "/search?q=tonsberg&format=json", "/",
+         "/reconcile?queries=" + q('{"q0": {"query": "Tbg"}}')]
+
+
+def test_pages_and_queries_while_workers_are_replaced(dist_dir: Path, tmp_path: Path):
+    """Without caches and with a query-worker memory limit of 1 MiB, every worker leaves
+    after 50 ms of work and a fresh one is forked, while other threads of the same process
+    read the shared store for pages (under the fork gate): no error, no hang."""
+    port = free_port()
+    live = start_server(
+        "replaced-workers", [NINEK, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        {"NINEK_DIST": str(dist_dir), "NINEK_CACHE_ENTRIES": "0",
+         "NINEK_QUERY_WORKER_MEMORY": "1", "PYTHONUNBUFFERED": "1"},
+        tmp_path, port=port,
+    )
+    try:
+        rng = random.Random(5)
+        mix = load_requests(500, seed=3) + [("GET", rng.choice(PAGES), b"", [], 200)
+                                             for _ in range(500)]
+        rng.shuffle(mix)
+        seen: set[int] = set()
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.is_set():
+                seen.update(group_pids(live.proc.pid))
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            results = run_clients(live, mix, CONCURRENCY)
+        finally:
+            stop.set()
+            watcher.join()
+        wrong = [r for r in results if r[2] != r[1]]
+        assert not wrong, f"{len(wrong)} unexpected statuses, e.g. {wrong[:5]}"
+        assert max(r[3] for r in results) < REQUEST_TIMEOUT_S
+        # gunicorn's master and 2 workers, 2 x 2 query workers at a time: many more came
+        # and went.
+        assert len(seen) > 3 + 4, sorted(seen)
+    finally:
+        live.stop()
