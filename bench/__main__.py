@@ -292,6 +292,31 @@ def sample_queries(url_for, *, accept: str, args, timeout_s: float) -> dict:
     return out
 
 
+def scale_throughput(dist: Path, logs: Path, virtuoso_url: str, args, triples: int) -> dict:
+    """Requests/s of each canned query at 8 clients on our server as it is run (default
+    settings: answer cache on) and on Virtuoso, interleaved query by query. After one
+    request ours answers from its cache; Virtuoso evaluates every request."""
+    server = servers.start_ours(dist, logs, name=f"scale-cached-{triples}", launcher="module",
+                                settings={"query_timeout": args.scale_timeout})
+    out = {}
+    try:
+        for name, query in servers.canned_queries().items():
+            url = server.url + servers.canned_path(query)
+            timed_get(url, timeout=args.scale_timeout + 60)  # the one uncached request
+            out[name] = {
+                "ours": load.run(url, connections=SCALE_CLIENTS, seconds=2).as_dict(),
+                "virtuoso": load.run(servers.virtuoso_query_url(virtuoso_url, query),
+                                     connections=SCALE_CLIENTS, seconds=2,
+                                     accept=servers.JSON_RESULTS).as_dict(),
+            }
+    finally:
+        server.stop()
+    return {"clients": SCALE_CLIENTS, "queries": out}
+
+
+SCALE_CLIENTS = 8
+
+
 def bench_scale(template: synthetic.Template, ontology: Path, work: Path, logs: Path,
                 args, with_virtuoso: bool) -> dict:
     sizes = []
@@ -326,6 +351,9 @@ def bench_scale(template: synthetic.Template, ontology: Path, work: Path, logs: 
                     accept=servers.JSON_RESULTS, args=args, timeout_s=args.scale_timeout)
                 vinfo["memory"] = servers.process_memory(vserver._proc.pid)
                 entry["virtuoso"] = vinfo
+                if triples == max(args.sizes):
+                    entry["throughput"] = scale_throughput(dist, logs, vserver.sparql_url,
+                                                           args, triples)
             finally:
                 vserver.stop()
         shutil.rmtree(dist, ignore_errors=True)
