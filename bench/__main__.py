@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import shutil
@@ -292,10 +293,12 @@ def sample_queries(url_for, *, accept: str, args, timeout_s: float) -> dict:
     return out
 
 
-def scale_throughput(dist: Path, logs: Path, virtuoso_url: str, args, triples: int) -> dict:
+def scale_throughput(dist: Path, logs: Path, virtuoso_url: str, args, triples: int,
+                     slowest_ms: dict[str, float]) -> dict:
     """Requests/s of each canned query at 8 clients on our server as it is run (default
     settings: answer cache on) and on Virtuoso, interleaved query by query. After one
-    request ours answers from its cache; Virtuoso evaluates every request."""
+    request ours answers from its cache; Virtuoso evaluates every request. Each load lasts
+    long enough for the slower server to finish a few rounds of 8 requests (2 to 20 s)."""
     server = servers.start_ours(dist, logs, name=f"scale-cached-{triples}", launcher="module",
                                 settings={"query_timeout": args.scale_timeout})
     out = {}
@@ -303,10 +306,12 @@ def scale_throughput(dist: Path, logs: Path, virtuoso_url: str, args, triples: i
         for name, query in servers.canned_queries().items():
             url = server.url + servers.canned_path(query)
             timed_get(url, timeout=args.scale_timeout + 60)  # the one uncached request
+            seconds = min(20, max(2, math.ceil(3 * SCALE_CLIENTS * slowest_ms[name] / 1000)))
             out[name] = {
-                "ours": load.run(url, connections=SCALE_CLIENTS, seconds=2).as_dict(),
+                "seconds": seconds,
+                "ours": load.run(url, connections=SCALE_CLIENTS, seconds=seconds).as_dict(),
                 "virtuoso": load.run(servers.virtuoso_query_url(virtuoso_url, query),
-                                     connections=SCALE_CLIENTS, seconds=2,
+                                     connections=SCALE_CLIENTS, seconds=seconds,
                                      accept=servers.JSON_RESULTS).as_dict(),
             }
     finally:
@@ -352,8 +357,10 @@ def bench_scale(template: synthetic.Template, ontology: Path, work: Path, logs: 
                 vinfo["memory"] = servers.process_memory(vserver._proc.pid)
                 entry["virtuoso"] = vinfo
                 if triples == max(args.sizes):
+                    slowest = {name: max(q["p50_ms"], vinfo["queries"][name]["p50_ms"])
+                               for name, q in entry["ours"]["queries"].items()}
                     entry["throughput"] = scale_throughput(dist, logs, vserver.sparql_url,
-                                                           args, triples)
+                                                           args, triples, slowest)
             finally:
                 vserver.stop()
         shutil.rmtree(dist, ignore_errors=True)

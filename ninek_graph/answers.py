@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, request
 
-MAX_CACHED_BYTES = 1 << 20
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -27,13 +25,21 @@ class Answer:
 
 
 class AnswerCache:
-    """A thread-safe LRU of answers; bodies over 1 MiB are not kept."""
+    """A thread-safe LRU of answers, bounded by count and by the bytes of their bodies; an
+    answer larger than a quarter of the byte budget is not kept (it would push out most
+    of the others)."""
 
-    def __init__(self, entries: int):
+    def __init__(self, entries: int, max_bytes: int = 64 << 20):
         self._entries = max(0, int(entries))
+        self._max_bytes = max(0, int(max_bytes))
         self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
 
     def get(self, key: str) -> Answer | None:
         with self._lock:
@@ -46,13 +52,18 @@ class AnswerCache:
             return answer
 
     def put(self, key: str, answer: Answer) -> None:
-        if self._entries == 0 or len(answer.body) > MAX_CACHED_BYTES:
+        size = len(answer.body)
+        if self._entries == 0 or size > self._max_bytes // 4:
             return
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
             self._items[key] = answer
-            self._items.move_to_end(key)
-            while len(self._items) > self._entries:
-                self._items.popitem(last=False)
+            self._bytes += size
+            while len(self._items) > self._entries or self._bytes > self._max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
 
 def answer_key(*parts: object) -> str:

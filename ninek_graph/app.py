@@ -38,7 +38,8 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
 
         backend = make_backend(app.config)
     app.extensions["ninek_backend"] = backend
-    app.extensions["ninek_cache"] = AnswerCache(app.config["CACHE_ENTRIES"])
+    cache_bytes = int(app.config["CACHE_MIB"]) << 20
+    app.extensions["ninek_cache"] = AnswerCache(app.config["CACHE_ENTRIES"], cache_bytes)
     app.extensions["ninek_build"] = _build_tag(backend, app.config["DIST"])
 
     from . import pages_view, queries_view, reconcile_view, sparql_view, workbench_view
@@ -60,7 +61,8 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    app.wsgi_app = ResponseCache(app.wsgi_app, app.config["CACHE_ENTRIES"])  # type: ignore
+    app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["CACHE_ENTRIES"], cache_bytes)
 
     return app
 

@@ -15,7 +15,8 @@ returned for a request that would have produced exactly it:
   (User-Agent, Connection). Anything else (If-None-Match, Range, Authorization, a proxy's
   X-Forwarded-*) goes to the application, which answers it itself;
 * only responses of status 200 with an ETag and ``Cache-Control: public``, no Set-Cookie,
-  and a Content-Length up to 1 MiB (downloads of the dumps stream through untouched).
+  and a Content-Length up to a quarter of the byte budget (downloads of the dumps stream
+  through untouched).
 """
 
 from __future__ import annotations
@@ -28,18 +29,20 @@ KEY_HEADERS = ("HTTP_HOST", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_
                "HTTP_COOKIE", "HTTP_ORIGIN")
 IGNORED_HEADERS = frozenset({"HTTP_USER_AGENT", "HTTP_CONNECTION"})
 ALLOWED_HEADERS = frozenset(KEY_HEADERS) | IGNORED_HEADERS
-MAX_BODY = 1 << 20
 
 _Stored = tuple[str, tuple[tuple[str, str], ...], bytes]
 
 
 class ResponseCache:
-    """WSGI middleware: an LRU of up to ``entries`` whole responses (0 turns it off)."""
+    """WSGI middleware: an LRU of up to ``entries`` whole responses (0 turns it off) whose
+    bodies take at most ``max_bytes`` together."""
 
-    def __init__(self, app: Callable, entries: int):
+    def __init__(self, app: Callable, entries: int, max_bytes: int = 64 << 20):
         self.app = app
         self.entries = max(0, int(entries))
+        self.max_bytes = max(0, int(max_bytes))
         self._items: OrderedDict[tuple, _Stored] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
 
@@ -64,7 +67,7 @@ class ResponseCache:
                 start_response(status, headers)
 
         result = self.app(environ, remember)
-        if not _storable(seen.get("status", ""), seen.get("headers", ())):
+        if not _storable(seen.get("status", ""), seen.get("headers", ()), self.max_bytes // 4):
             return result
         try:
             body = b"".join(result)
@@ -73,10 +76,14 @@ class ResponseCache:
             if close is not None:
                 close()
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[2])
             self._items[key] = (seen["status"], tuple(seen["headers"]), body)
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._items) > self.entries or self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped[2])
         return [body]
 
     @staticmethod
@@ -94,7 +101,7 @@ class ResponseCache:
                 *(environ.get(name) for name in KEY_HEADERS))
 
 
-def _storable(status: str, headers) -> bool:
+def _storable(status: str, headers, max_body: int) -> bool:
     if not status.startswith("200 "):
         return False
     names = {name.lower(): value for name, value in headers}
@@ -103,4 +110,4 @@ def _storable(status: str, headers) -> bool:
     if not names.get("cache-control", "").startswith("public"):
         return False
     length = names.get("content-length")
-    return length is not None and length.isdigit() and int(length) <= MAX_BODY
+    return length is not None and length.isdigit() and int(length) <= max_body

@@ -54,6 +54,9 @@ SETTINGS = (
             "Answers (and whole responses) kept in memory per server process; 0 turns both "
             "caches off. Answers depend only on the build, so they never go stale (a new "
             "build is a new server)."),
+    Setting("cache_mib", 64,
+            "MiB the kept answers (and, as much again, the kept whole responses) may take "
+            "per server process; an answer over a quarter of it is not kept."),
     Setting("endpoint", "",
             "URL of an external SPARQL 1.1 endpoint to query instead of the embedded store "
             "(e.g. Virtuoso's http://127.0.0.1:8890/sparql); empty: embedded store."),

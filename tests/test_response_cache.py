@@ -94,3 +94,39 @@ def test_turned_off_with_the_answer_cache(dist_dir):
         assert layer(app).hits == 0 and not layer(app)._items
     finally:
         backend.close()
+
+
+def test_the_answer_cache_is_bounded_by_bytes_as_well_as_entries():
+    from ninek_graph.answers import Answer, AnswerCache
+
+    cache = AnswerCache(entries=100, max_bytes=1000)
+    cache.put("big", Answer(b"x" * 251, "text/plain"))  # over a quarter of the budget
+    assert cache.get("big") is None and cache.size_bytes == 0
+    for n in range(5):
+        cache.put(f"k{n}", Answer(b"x" * 250, "text/plain"))
+    # Four fit; the fifth pushed out the least recently used.
+    assert cache.get("k0") is None and cache.size_bytes == 1000
+    assert all(cache.get(f"k{n}") is not None for n in range(1, 5))
+    cache.put("k1", Answer(b"y" * 10, "text/plain"))  # replacing counts the new size only
+    assert cache.size_bytes == 760 and cache.get("k1").body == b"y" * 10
+
+
+def test_whole_responses_are_bounded_by_bytes(dist_dir):
+    """With a 16 KiB budget only answers up to 4 KiB are kept, and never more than 16 KiB
+    of them together."""
+    app, backend = make_app(dist_dir, cache_mib=0)
+    try:
+        app.wsgi_app.max_bytes = 16 << 10  # below a MiB: the setting's unit is too coarse
+        client = app.test_client()
+        for name in ("savings", "hosts", "projects", "exclusions", "funding-by-funder",
+                     "projects-by-start-year", "grants"):
+            for _ in range(2):
+                client.get(f"/queries/{name}?format=json")
+        kept = [len(body) for _, _, body in app.wsgi_app._items.values()]
+        assert kept and all(size <= 4 << 10 for size in kept)
+        assert sum(kept) == app.wsgi_app._bytes <= 16 << 10
+        large = client.get("/queries/projects?format=json")
+        assert len(large.data) > 4 << 10 and ("/queries/projects" not in
+                                              {k[2] for k in app.wsgi_app._items})
+    finally:
+        backend.close()
