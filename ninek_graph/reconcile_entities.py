@@ -253,12 +253,18 @@ def _municipality(graph: _Graph, node, in_source: bool) -> Entity:
         entity.facts.append(("Organisation numbers", _numbers_text(org_numbers)))
     if renamed:
         entity.facts.append(("Earlier names", ", ".join(renamed)))
+    _add_spellings_and_wikidata(entity, graph, node)
+    return entity
+
+
+def _add_spellings_and_wikidata(entity: Entity, graph: _Graph, node) -> None:
+    """The facts a preview shows last: the source's spellings and the Wikidata items."""
     alts = sorted(set(graph.texts(node, SKOS + "altLabel")))
     if alts:
         entity.facts.append(("Spellings in the source", ", ".join(alts)))
-    if _wikidata(graph, node):
-        entity.facts.append(("Wikidata", ", ".join(_wikidata(graph, node))))
-    return entity
+    items = _wikidata(graph, node)
+    if items:
+        entity.facts.append(("Wikidata", ", ".join(items)))
 
 
 def _organisation(graph: _Graph, node) -> Entity:
@@ -275,11 +281,7 @@ def _organisation(graph: _Graph, node) -> Entity:
         entity.facts.append(("Kind", kind.replace("-", " ")))
     if org_numbers:
         entity.facts.append(("Organisation numbers", _numbers_text(org_numbers)))
-    alts = sorted(set(graph.texts(node, SKOS + "altLabel")))
-    if alts:
-        entity.facts.append(("Spellings in the source", ", ".join(alts)))
-    if _wikidata(graph, node):
-        entity.facts.append(("Wikidata", ", ".join(_wikidata(graph, node))))
+    _add_spellings_and_wikidata(entity, graph, node)
     return entity
 
 
