@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -119,15 +118,15 @@ class GraphIndex:
                        key=lambda q: (str(q.subject), str(q.predicate)))
         return [(q.subject.value, q.predicate.value) for q in quads]
 
-    def literals_of(self, predicate: str) -> Iterator[tuple[str, str]]:
-        """(subject IRI, lexical form) of every literal object of ``predicate``, read from
-        the store as they come (for building the search index at start-up)."""
+    def literals_of(self, predicate: str) -> list[tuple[str, str]]:
+        """(subject IRI, lexical form) of every literal object of ``predicate`` (for
+        building the search index at start-up): plain strings, no term objects."""
         with self._gate:
-            for quad in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None,
-                                                      self._graph):
-                if isinstance(quad.object, ox.Literal) and isinstance(quad.subject,
-                                                                      ox.NamedNode):
-                    yield quad.subject.value, quad.object.value
+            return [(quad.subject.value, quad.object.value)
+                    for quad in self._store.quads_for_pattern(
+                        None, ox.NamedNode(predicate), None, self._graph)
+                    if isinstance(quad.object, ox.Literal)
+                    and isinstance(quad.subject, ox.NamedNode)]
 
     # --- lookups --------------------------------------------------------------------------
     def has(self, iri: str) -> bool:
