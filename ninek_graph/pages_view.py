@@ -69,6 +69,7 @@ DOWNLOADS = {
     "ontology.ttl": "text/turtle; charset=utf-8",
     "ontology.nt": "application/n-triples",
 }
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 _DOCUMENT = re.compile(r"^(?P<path>.+?)\.(?P<ext>html|ttl|jsonld|nt|rdf)$")
 
 
@@ -256,8 +257,10 @@ def download(name: str) -> Response:
 def dereference(path: str) -> Response:
     match = _DOCUMENT.match(path)
     thing, ext = (match.group("path"), match.group("ext")) if match else (path, None)
-    if thing == "def":
+    if thing == "def" or thing == _ontology_version_path():
         return _ontology(ext)
+    if BASE + thing == DATA_GRAPH:
+        return _data_graph(ext)
     iri = BASE + thing
     index = get_index()
     if not index.has(iri):
@@ -350,6 +353,46 @@ def _ontology(ext: str | None) -> Response:
                                iri=iri)
         return body, [("Link", _link_header("def", iri))]
     return _html_answer(("ontology",), render)
+
+
+def _ontology_version_path() -> str | None:
+    """``def/0.1.0``: the path of the ontology's owl:versionIRI, which names the version
+    this server publishes (the same document as ``/def``)."""
+    for predicate, term in get_index().ontology.get(BASE + "def", ()):
+        if predicate == OWL_VERSION_IRI and term.value.startswith(BASE):
+            return term.value[len(BASE):]
+    return None
+
+
+# The published data graph (the named graph SPARQL's GRAPH and FROM see) is the data dump.
+GRAPH_DUMPS = {"text/turtle": "ninek.ttl", "application/n-triples": "ninek.nt",
+               "application/ld+json": "ninek.jsonld"}
+
+
+def _data_graph(ext: str | None) -> Response:
+    """The IRI of the published data graph: its content is the data dump; a browser is sent
+    to the dataset's page, which describes it and links every download."""
+    if ext is None:
+        offered = [HTML, *GRAPH_DUMPS]
+        chosen = choose(request.headers.get("Accept"), offered)
+        if chosen is None:
+            raise NotAcceptable(
+                f"None of the media types in the Accept header "
+                f"({request.headers.get('Accept')}) is offered for /graph. Offered: "
+                + ", ".join(offered) + ".")
+        target = url("dataset.html") if chosen == HTML else url(
+            "download/" + GRAPH_DUMPS[chosen])
+        response = redirect(target, code=303)
+        response.headers["Vary"] = "Accept"
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+    if ext == "html":
+        return redirect(url("dataset.html"), code=303)
+    name = {SUFFIX_OF[media]: dump for media, dump in GRAPH_DUMPS.items()}.get(ext)
+    if name is None:
+        raise NotFound("The data graph is published as Turtle, N-Triples and JSON-LD: "
+                       + ", ".join(f"/graph.{SUFFIX_OF[m]}" for m in GRAPH_DUMPS) + ".")
+    return download(name)
 
 
 def _not_found(thing: str) -> Response:

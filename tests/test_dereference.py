@@ -200,3 +200,43 @@ def test_request_host_is_used_without_public_base(client):
     response = client.get("/project/geodata", base_url="http://graph.example:8080",
                           headers={"Accept": BROWSER})
     assert response.headers["Location"] == "http://graph.example:8080/project/geodata.html"
+
+
+@pytest.mark.parametrize("accept,target", [
+    ("text/turtle", "/download/ninek.ttl"), ("application/n-triples", "/download/ninek.nt"),
+    ("application/ld+json", "/download/ninek.jsonld"), (BROWSER, "/dataset.html"),
+])
+def test_the_data_graph_iri_dereferences_to_its_content(client, dist_dir, accept, target):
+    """https://w3id.org/ninek/graph, the named graph GRAPH and FROM see, is cited as the
+    graph: its content is the data dump."""
+    response = client.get("/graph", headers={"Accept": accept})
+    assert response.status_code == 303 and response.headers["Vary"] == "Accept"
+    assert response.headers["Location"] == "http://localhost" + target
+    content = client.get(target)
+    assert content.status_code == 200
+    if target.startswith("/download/"):
+        graph = rdflib.Graph().parse(data=content.data, format=FORMATS[
+            target.rsplit(".", 1)[1]][1])
+        expected = rdflib.Graph().parse(dist_dir / "ninek.nt", format="nt")
+        assert len(graph) == len(expected) > 9000
+        assert (rdflib.URIRef(BASE + "dataset"), rdflib.URIRef(BASE + "def#namedGraph"),
+                rdflib.URIRef(BASE + "graph")) in graph
+
+
+def test_the_data_graph_by_suffix(client, dist_dir):
+    assert client.get("/graph.nt").data == (dist_dir / "ninek.nt").read_bytes()
+    assert client.get("/graph.html").headers["Location"].endswith("/dataset.html")
+    missing = client.get("/graph.rdf")
+    assert missing.status_code == 404 and b"/graph.ttl" in missing.data
+    assert client.get("/graph", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_the_ontology_version_iri_dereferences(client):
+    version = client.get("/def/0.1.0", headers={"Accept": "text/turtle"})
+    assert version.status_code == 303 and version.headers["Location"].endswith("/def.ttl")
+    document = client.get("/def/0.1.0.ttl")
+    assert document.status_code == 200 and document.data == client.get("/def.ttl").data
+    graph = rdflib.Graph().parse(data=document.data, format="turtle")
+    assert (rdflib.URIRef(BASE + "def"), rdflib.OWL.versionIRI,
+            rdflib.URIRef(BASE + "def/0.1.0")) in graph
+    assert client.get("/def/9.9.9", headers={"Accept": BROWSER}).status_code == 404
