@@ -1,26 +1,21 @@
 """Query answers as HTML tables whose IRIs link to entity pages.
 
 IRIs under the canonical base (https://w3id.org/ninek/) link to the same path on this
-server, so browsing works wherever it runs; other IRIs link out as they are. Everything
-from the data is escaped by Jinja.
+server (under its public base's path, see :func:`.pages_view.local_href`), so browsing
+works wherever it runs; other IRIs link out as they are. Everything from the data is
+escaped by Jinja.
 """
 
 from __future__ import annotations
 
 from .backend import QueryOutcome, Term
 from .namespaces import BASE
+from .pages_view import local_href
 
 SHORT = {
     "https://w3id.org/ninek/def#": "nk:",
     "http://www.w3.org/2001/XMLSchema#": "xsd:",
 }
-
-
-def local_href(iri: str) -> str:
-    """Where an IRI is browsed on this server: canonical IRIs map to local paths."""
-    if iri.startswith(BASE):
-        return "/" + iri[len(BASE):]
-    return iri
 
 
 def cell(term: Term | None) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -86,6 +87,10 @@ def _load_index(state) -> None:
         index = GraphIndex.load(dist)
     app.extensions["ninek_pages_index"] = index
     app.extensions["ninek_pages_search"] = SearchIndex.build(index)
+    # Every template (error pages, the endpoint's and the workbench's too) links through
+    # u(path), so a server reached under a path prefix (public_base, or SCRIPT_NAME from a
+    # proxy) keeps its links inside that prefix.
+    app.add_template_global(local, "u")
 
 
 # --- language, links -------------------------------------------------------------------------
@@ -103,8 +108,22 @@ def href(iri: str) -> str:
     return iri
 
 
+def local_href(iri: str) -> str:
+    """Like :func:`href`, as a path on this server (see :func:`local`)."""
+    if iri.startswith(BASE):
+        return local(iri[len(BASE):])
+    return iri
+
+
 def url(path: str) -> str:
     return public_base() + path.lstrip("/")
+
+
+def local(path: str) -> str:
+    """``path`` on this server as an absolute path under the public base's own path (or a
+    proxy's SCRIPT_NAME): what the pages link to, load and post forms to, so that they stay
+    under a path prefix and never name another host for their own scripts and styles."""
+    return urlsplit(public_base()).path.rstrip("/") + "/" + path.lstrip("/")
 
 
 @bp.app_context_processor
@@ -118,8 +137,8 @@ def _context() -> dict:
     return {
         "lang": lang,
         "t": lambda key: translate(key, lang),
-        "u": url,
-        "lang_switch": {"lang": other, "href": request.path + "?" + urlencode(args),
+        "u": local,
+        "lang_switch": {"lang": other, "href": local(request.path) + "?" + urlencode(args),
                         "label": translate("other_lang", lang)},
     }
 

@@ -15,6 +15,7 @@ from .backend import QueryError
 from .execute import Request, check, run, to_answer
 from .html_results import table_context
 from .negotiation import negotiate
+from .pages_view import url
 from .sparql_view import decode_pairs
 
 bp = Blueprint("queries", __name__)
@@ -33,7 +34,7 @@ def index() -> Response:
                 name: {
                     "title": q.title,
                     "description": q.description,
-                    "url": f"/queries/{name}",
+                    "url": url(f"queries/{name}"),
                     "parameters": [p.__dict__ for p in q.parameters],
                 }
                 for name, q in queries.items()
@@ -42,7 +43,8 @@ def index() -> Response:
         )
     response = Response(render_template("queries/list.html", queries=queries),
                         content_type="text/html; charset=utf-8")
-    response.headers["Link"] = '</queries?format=json>; rel="alternate"; type="application/json"'
+    response.headers["Link"] = (f'<{url("queries")}?format=json>; rel="alternate"; '
+                                'type="application/json"')
     return response
 
 

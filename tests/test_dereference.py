@@ -240,3 +240,43 @@ def test_the_ontology_version_iri_dereferences(client):
     assert (rdflib.URIRef(BASE + "def"), rdflib.OWL.versionIRI,
             rdflib.URIRef(BASE + "def/0.1.0")) in graph
     assert client.get("/def/9.9.9", headers={"Accept": BROWSER}).status_code == 404
+
+
+PAGES_WITH_LINKS = ["/", "/search?q=geodata", "/queries", "/queries/hosts", "/workbench",
+                    "/charts", "/quality", "/source", "/def.html", "/project/geodata.html",
+                    "/sparql", "/no-such-page", "/queries/no-such-query"]
+
+
+@pytest.mark.parametrize("prefix_from", ["public_base", "SCRIPT_NAME"])
+def test_every_link_stays_under_a_path_prefix(dist_dir, prefix_from):
+    """Served under https://example.org/kg/ (the public_base setting, or a proxy's
+    SCRIPT_NAME), no page links, loads a script or posts a form outside that prefix."""
+    import re
+
+    from ninek_graph.app import create_app
+    from ninek_graph.embedded import OxigraphBackend
+
+    backend = OxigraphBackend.from_files(
+        {DATA_GRAPH: dist_dir / "ninek.nt", ONTOLOGY_GRAPH: dist_dir / "ontology.nt"}, workers=1)
+    try:
+        config = {"dist": str(dist_dir)}
+        environ = {}
+        if prefix_from == "public_base":
+            config["public_base"] = "https://example.org/kg/"
+        else:
+            environ = {"SCRIPT_NAME": "/kg"}
+        client = create_app(config, backend=backend).test_client()
+        for page in PAGES_WITH_LINKS:
+            response = client.get(page, headers={"Accept": BROWSER},
+                                  base_url="https://example.org", environ_overrides=environ)
+            assert response.content_type.startswith("text/html"), page
+            html = response.get_data(as_text=True)
+            targets = re.findall(r'(?:href|src|action)="([^"]*)"', html)
+            assert targets, page
+            outside = [t for t in targets if (t.startswith("/") and not t.startswith("/kg/"))
+                       or (t.startswith("https://example.org/")
+                           and not t.startswith("https://example.org/kg/"))]
+            assert not outside, (page, outside[:5])
+            assert '<meta name="ninek-root" content="/kg/">' in html, page
+    finally:
+        backend.close()

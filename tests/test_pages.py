@@ -221,7 +221,8 @@ def test_narrow_screen_css():
     css = Path(__file__).parent.parent.joinpath("web/static/style.css").read_text()
     assert "@media (max-width: 40rem)" in css and ":focus-visible" in css
     base = Path(__file__).parent.parent.joinpath("web/templates/base.html").read_text()
-    assert 'name="viewport"' in base and 'href="/workbench"' in base and 'href="/charts"' in base
+    assert 'name="viewport"' in base and "href=\"{{ u('workbench') }}\"" in base
+    assert "href=\"{{ u('charts') }}\"" in base
 
 
 # --- escaping ---------------------------------------------------------------------------------

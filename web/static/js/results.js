@@ -4,6 +4,8 @@
 
 (function () {
   const BASE = "https://w3id.org/ninek/";
+  // Where this server is reached (it may be under a path prefix), from the page's head.
+  const ROOT = (document.querySelector('meta[name="ninek-root"]') || {}).content || "/";
   const SHORT = [
     ["https://w3id.org/ninek/def#", "nk:"],
     ["http://www.w3.org/2001/XMLSchema#", "xsd:"],
@@ -19,7 +21,7 @@
   /** Where an IRI is browsed: canonical IRIs on this server, other http(s) IRIs as they
    *  are, anything else (javascript:, data:, urn:...) not as a link at all (null). */
   function localHref(iri) {
-    if (iri.startsWith(BASE)) return "/" + iri.slice(BASE.length);
+    if (iri.startsWith(BASE)) return ROOT + iri.slice(BASE.length);
     if (/^https?:\/\//i.test(iri)) return iri;
     return null;
   }
@@ -123,7 +125,7 @@
 
   /** A canned query's SPARQL JSON, as rows of plain values (IRIs and literals as strings). */
   async function fetchCanned(name) {
-    const response = await fetch("/queries/" + encodeURIComponent(name) + "?format=json",
+    const response = await fetch(ROOT + "queries/" + encodeURIComponent(name) + "?format=json",
       { headers: { Accept: "application/sparql-results+json" } });
     if (!response.ok) {
       throw new Error(name + ": " + response.status + " " + (await response.text()).trim());

@@ -7,6 +7,8 @@
 (function () {
   const R = window.NinekResults;
   const el = R.el;
+  // Where this server is reached (it may be under a path prefix), from the page's head.
+  const ROOT = (document.querySelector('meta[name="ninek-root"]') || {}).content || "/";
   const ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
   const TABLE_FORMATS = [
     ["json", "SPARQL JSON", "srj"], ["xml", "SPARQL XML", "srx"], ["csv", "CSV", "csv"],
@@ -115,12 +117,12 @@
     const formats = { select: TABLE_FORMATS, ask: BOOLEAN_FORMATS, graph: GRAPH_FORMATS }[kind];
     const list = el("ul", { class: "downloads", "aria-label": "Download the answer" });
     for (const [fmt, label, ext] of formats) {
-      const href = "/sparql?query=" + encodeURIComponent(query) + "&format=" + fmt;
+      const href = ROOT + "sparql?query=" + encodeURIComponent(query) + "&format=" + fmt;
       if (href.length <= MAX_GET_URL) {
         list.append(el("li", {}, el("a", { href, download: "answer." + ext,
           "data-format": fmt, text: label })));
       } else { // too long for a URL: the same request as a form POST
-        const form = el("form", { method: "post", action: "/sparql", class: "wb-post-download" },
+        const form = el("form", { method: "post", action: ROOT + "sparql", class: "wb-post-download" },
           el("input", { type: "hidden", name: "format", value: fmt }),
           el("button", { type: "submit", "data-format": fmt, text: label }));
         const input = el("input", { type: "hidden", name: "query" });
@@ -155,7 +157,7 @@
     const started = performance.now();
     let response;
     try {
-      response = await fetch("/sparql", { method: "POST", body: query,
+      response = await fetch(ROOT + "sparql", { method: "POST", body: query,
         headers: { "Content-Type": "application/sparql-query; charset=utf-8", Accept: ACCEPT } });
     } catch (error) {
       showError("The server could not be reached.", String(error.message || error));
