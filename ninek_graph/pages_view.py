@@ -294,14 +294,23 @@ def dereference(path: str) -> Response:
 def _see_other(thing: str) -> Response:
     """Section 4.3 of Cool URIs: 303 to the document in the format the client prefers."""
     offered = [HTML] + list(RDF_FORMATS.values())
+    chosen = _chosen_or_406(thing, offered, "; or ask for one of " + ", ".join(
+        f"/{thing}.{s}" for s in ["html", *RDF_FORMATS]) + " directly")
+    suffix = "html" if chosen == HTML else SUFFIX_OF[chosen]
+    return _negotiated_redirect(url(f"{thing}.{suffix}"))
+
+
+def _chosen_or_406(thing: str, offered: list[str], hint: str = "") -> str:
     chosen = choose(request.headers.get("Accept"), offered)
     if chosen is None:
         raise NotAcceptable(
             f"None of the media types in the Accept header ({request.headers.get('Accept')}) "
-            f"is offered for /{thing}. Offered: {', '.join(offered)}; or ask for one of "
-            + ", ".join(f"/{thing}.{s}" for s in ["html", *RDF_FORMATS]) + " directly.")
-    suffix = "html" if chosen == HTML else SUFFIX_OF[chosen]
-    response = redirect(url(f"{thing}.{suffix}"), code=303)
+            f"is offered for /{thing}. Offered: {', '.join(offered)}{hint}.")
+    return chosen
+
+
+def _negotiated_redirect(target: str) -> Response:
+    response = redirect(target, code=303)
     response.headers["Vary"] = "Accept"
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -392,19 +401,9 @@ def _data_graph(ext: str | None) -> Response:
     """The IRI of the published data graph: its content is the data dump; a browser is sent
     to the dataset's page, which describes it and links every download."""
     if ext is None:
-        offered = [HTML, *GRAPH_DUMPS]
-        chosen = choose(request.headers.get("Accept"), offered)
-        if chosen is None:
-            raise NotAcceptable(
-                f"None of the media types in the Accept header "
-                f"({request.headers.get('Accept')}) is offered for /graph. Offered: "
-                + ", ".join(offered) + ".")
-        target = url("dataset.html") if chosen == HTML else url(
-            "download/" + GRAPH_DUMPS[chosen])
-        response = redirect(target, code=303)
-        response.headers["Vary"] = "Accept"
-        response.headers["Cache-Control"] = "public, max-age=300"
-        return response
+        chosen = _chosen_or_406("graph", [HTML, *GRAPH_DUMPS])
+        return _negotiated_redirect(url("dataset.html") if chosen == HTML else url(
+            "download/" + GRAPH_DUMPS[chosen]))
     if ext == "html":
         return redirect(url("dataset.html"), code=303)
     name = {SUFFIX_OF[media]: dump for media, dump in GRAPH_DUMPS.items()}.get(ext)
