@@ -9,12 +9,12 @@ client that already has the answer gets 304 without the store being asked at all
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response, current_app, request
+
+from .lru import BoundedLRU
 
 
 @dataclass(frozen=True)
@@ -25,45 +25,28 @@ class Answer:
 
 
 class AnswerCache:
-    """A thread-safe LRU of answers, bounded by count and by the bytes of their bodies; an
-    answer larger than a quarter of the byte budget is not kept (it would push out most
-    of the others)."""
+    """Recent answers by key (a :class:`~ninek_graph.lru.BoundedLRU` of their bodies), with
+    hit and miss counts."""
 
     def __init__(self, entries: int, max_bytes: int = 64 << 20):
-        self._entries = max(0, int(entries))
-        self._max_bytes = max(0, int(max_bytes))
-        self._items: OrderedDict[str, Answer] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._lru: BoundedLRU[Answer] = BoundedLRU(entries, max_bytes,
+                                                   lambda answer: len(answer.body))
         self.hits = self.misses = 0
 
     @property
     def size_bytes(self) -> int:
-        return self._bytes
+        return self._lru.bytes
 
     def get(self, key: str) -> Answer | None:
-        with self._lock:
-            answer = self._items.get(key)
-            if answer is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
+        answer = self._lru.get(key)
+        if answer is None:
+            self.misses += 1
+        else:
             self.hits += 1
-            return answer
+        return answer
 
     def put(self, key: str, answer: Answer) -> None:
-        size = len(answer.body)
-        if self._entries == 0 or size > self._max_bytes // 4:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._items[key] = answer
-            self._bytes += size
-            while len(self._items) > self._entries or self._bytes > self._max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.body)
+        self._lru.put(key, answer)
 
 
 def answer_key(*parts: object) -> str:

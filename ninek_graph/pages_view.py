@@ -104,7 +104,7 @@ def public_base() -> str:
 def href(iri: str) -> str:
     """Where ``iri`` is browsed: canonical IRIs on this server, others as they are."""
     if iri.startswith(BASE):
-        return public_base() + iri[len(BASE):]
+        return url(iri[len(BASE):])
     return iri
 
 

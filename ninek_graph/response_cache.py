@@ -21,9 +21,9 @@ returned for a request that would have produced exactly it:
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
+
+from .lru import BoundedLRU
 
 KEY_HEADERS = ("HTTP_HOST", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE",
                "HTTP_COOKIE", "HTTP_ORIGIN")
@@ -39,23 +39,33 @@ class ResponseCache:
 
     def __init__(self, app: Callable, entries: int, max_bytes: int = 64 << 20):
         self.app = app
-        self.entries = max(0, int(entries))
-        self.max_bytes = max(0, int(max_bytes))
-        self._items: OrderedDict[tuple, _Stored] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._lru: BoundedLRU[_Stored] = BoundedLRU(entries, max_bytes,
+                                                    lambda stored: len(stored[2]))
         self.hits = 0
 
+    @property
+    def max_bytes(self) -> int:
+        return self._lru.max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value: int) -> None:
+        self._lru.max_bytes = value
+
+    @property
+    def _items(self):
+        return self._lru.items
+
+    @property
+    def _bytes(self) -> int:
+        return self._lru.bytes
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        key = self._key(environ) if self.entries else None
+        key = self._key(environ) if self._lru.entries else None
         if key is None:
             return self.app(environ, start_response)
-        with self._lock:
-            stored = self._items.get(key)
-            if stored is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
+        stored = self._lru.get(key)
         if stored is not None:
+            self.hits += 1
             status, headers, body = stored
             start_response(status, list(headers))
             return [body]
@@ -63,11 +73,10 @@ class ResponseCache:
 
         def remember(status, headers, exc_info=None):
             seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, exc_info) if exc_info else \
-                start_response(status, headers)
+            return start_response(status, headers, exc_info)
 
         result = self.app(environ, remember)
-        if not _storable(seen.get("status", ""), seen.get("headers", ()), self.max_bytes // 4):
+        if not _storable(seen.get("status", ""), seen.get("headers", ()), self._lru):
             return result
         try:
             body = b"".join(result)
@@ -75,15 +84,7 @@ class ResponseCache:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[2])
-            self._items[key] = (seen["status"], tuple(seen["headers"]), body)
-            self._bytes += len(body)
-            while len(self._items) > self.entries or self._bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped[2])
+        self._lru.put(key, (seen["status"], tuple(seen["headers"]), body))
         return [body]
 
     @staticmethod
@@ -101,7 +102,7 @@ class ResponseCache:
                 *(environ.get(name) for name in KEY_HEADERS))
 
 
-def _storable(status: str, headers, max_body: int) -> bool:
+def _storable(status: str, headers, lru: BoundedLRU) -> bool:
     if not status.startswith("200 "):
         return False
     names = {name.lower(): value for name, value in headers}
@@ -110,4 +111,4 @@ def _storable(status: str, headers, max_body: int) -> bool:
     if not names.get("cache-control", "").startswith("public"):
         return False
     length = names.get("content-length")
-    return length is not None and length.isdigit() and int(length) <= max_body
+    return length is not None and length.isdigit() and lru.accepts(int(length))

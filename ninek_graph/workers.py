@@ -28,6 +28,7 @@ Requests and answers cross the pipes as length-prefixed pickles of plain values.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -217,8 +218,9 @@ class WorkerPool:
         except Exception as error:
             self._release(worker)
             raise WorkerError(f"The {self.name}'s answer could not be read: {error!r}") from None
-        if retiring:
-            self._drop(worker)
+        if retiring:  # it left after answering, for its memory (see max_private_bytes)
+            self.retired += 1
+            self._retire(worker, kill=False, replace=False)
         else:
             self._release(worker)
         if outcome[0] == "ok":
@@ -309,20 +311,9 @@ class WorkerPool:
             self._started -= 1
         self._stop(worker)
 
-    def _drop(self, worker: _Worker) -> None:
-        """Reap a worker that left on its own after answering; the next request that finds
-        no idle worker forks a fresh one."""
-        self.retired += 1
-        _reap(worker.pid)
-        for fd in (worker.to_child, worker.from_child):
-            _close_quietly(fd)
-        with self._cond:
-            self._all.discard(worker)
-            self._started -= 1
-            self._cond.notify()
-
-    def _retire(self, worker: _Worker, *, kill: bool) -> str:
-        """Kill (if asked) and reap a worker, close its pipes and fork its replacement."""
+    def _retire(self, worker: _Worker, *, kill: bool, replace: bool = True) -> str:
+        """Kill (if asked) and reap a worker, close its pipes and fork its replacement (unless
+        told not to: then the next request that finds no idle worker forks one)."""
         if kill:
             _kill(worker.pid)
         status = _reap(worker.pid)
@@ -331,7 +322,7 @@ class WorkerPool:
         with self._cond:
             self._all.discard(worker)
             self._started -= 1
-            replace = not self._closed and self._started < self.size
+            replace = replace and not self._closed and self._started < self.size
             if replace:
                 self._started += 1
             self._cond.notify()
@@ -359,10 +350,7 @@ class WorkerPool:
             with self._lock:
                 siblings = [fd for w in self._all for fd in (w.to_child, w.from_child)]
             started = time.perf_counter()
-            if self._fork_gate is not None:
-                with self._fork_gate:
-                    pid = os.fork()
-            else:
+            with self._fork_gate or contextlib.nullcontext():
                 pid = os.fork()
             if pid == 0:  # the worker
                 try:
