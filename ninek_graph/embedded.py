@@ -75,8 +75,8 @@ def syntax_error_from_oxigraph(error: SyntaxError, text: str) -> QuerySyntaxErro
 
 # Between two solutions of pyoxigraph's SPARQL JSON: the end of one binding object and the
 # start of the next. Inside a JSON string a quote is always escaped, so the pattern can only
-# appear there when a literal ends in "},{" — then the count is off, which the exact check
-# in _answer_as_json notices.
+# appear there when a literal ends in "},{"; and solutions with nothing bound ({}) have none.
+# Either way the count is off, which the exact check in _answer_as_json notices.
 _BETWEEN_SOLUTIONS = b'},{"'
 
 
@@ -147,6 +147,8 @@ def _answer_as_json(answer: ox.QuerySolutions, outcome: QueryOutcome, max_rows: 
         rows = len(json.loads(body)["results"]["bindings"])
     except (ValueError, KeyError):
         return False
+    if rows > max_rows:
+        return False  # solutions with nothing bound ({}) carry no boundary: row by row
     if sink.cut_at is not None:
         if rows != max_rows:
             return False  # a literal looked like a boundary: count exactly, row by row

@@ -262,3 +262,18 @@ def test_from_files_rejects_other_formats(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ValueError, match=r"expected an \.nt or \.ttl file"):
         OxigraphBackend.from_files({G_DATA: path})
+
+
+def test_solutions_without_bindings_are_capped_too() -> None:
+    """Empty solutions ({} in SPARQL JSON) carry no boundary the fast path counts; the cap
+    must hold for them all the same."""
+    b = OxigraphBackend.from_files({G_DATA: DATA / "engine_graph.ttl"}, workers=1)
+    try:
+        text = "SELECT ?x { VALUES ?x { UNDEF UNDEF UNDEF UNDEF UNDEF UNDEF } }"
+        capped = b.query(text, max_rows=4)
+        assert len(capped.rows) == 4 and capped.truncated
+        assert capped.rows == [[None]] * 4
+        whole = b.query(text, max_rows=6)
+        assert len(whole.rows) == 6 and not whole.truncated
+    finally:
+        b.close()
