@@ -16,6 +16,18 @@ Two measured engine quirks make the checks stricter than the grammar alone:
 * Section 19.2 says ``\\u`` code point escapes are replaced before parsing; pyoxigraph only
   decodes them inside strings and IRIs. When the text has such escapes the guard inspects
   both readings and refuses a text whose meaning differs between them.
+* SPARQL has no context-free lexer: after an operand inside an expression, pyoxigraph reads
+  ``<`` as less-than where the longest match reads ``<...>`` as an IRI, and a ``#`` or a quote
+  inside that "IRI" then opens a comment or a string for the engine only (an outside review
+  hid SERVICE and FROM that way, and the engine connected to 127.0.0.1). The guard does not
+  guess the engine's choice: it follows every reading such a ``<`` opens (linear in the
+  text, see :func:`_other_readings`) and refuses a text when any reading has SERVICE, FROM,
+  BASE, PREFIX or an update keyword that the main reading does not, or nests too deep.
+  ``tests/test_guard_differential.py`` runs the real engine against a real listener to
+  prove it, with a fuzzer that generates thousands of such texts.
+
+The guard is the first of two layers: query workers also run without any network or file
+system access (:mod:`ninek_graph.sandbox`), so a text it wrongly accepted still reaches nothing.
 """
 
 from __future__ import annotations
@@ -147,28 +159,42 @@ def _syntax_error(text: str, offset: int, what: str) -> QuerySyntaxError:
     return QuerySyntaxError(f"Syntax error at line {line}, column {column}: {what}", line, column)
 
 
+def _lexeme(text: str, pos: int) -> tuple[str, re.Match[str]]:
+    """The longest-match terminal at ``pos`` (whitespace and comments included) and its kind.
+
+    Raises :class:`QuerySyntaxError` with the position of a character that starts no SPARQL
+    terminal (an unterminated string, a stray backslash, ...).
+    """
+    match = _TOKEN_RE.match(text, pos)
+    if match is None:
+        char = text[pos]
+        if char in "\"'":
+            what = "this string is not terminated on its line (or by matching quotes)"
+        elif char == "\\":
+            what = "a backslash is only allowed inside strings, IRIs and prefixed names"
+        else:
+            what = f"unexpected character {char!r}"
+        raise _syntax_error(text, pos, what)
+    return _GROUP_KIND[match.lastgroup or ""], match  # the outermost group closes last
+
+
+def _token(kind: str, match: re.Match[str]) -> Token:
+    prefix = match.group("prefix") if kind == "PNAME" else None
+    return Token(kind, match.group(), match.start(), prefix)
+
+
 def tokenize(text: str) -> Iterator[Token]:
-    """Yield the significant tokens of ``text`` (whitespace and comments dropped).
+    """Yield the significant tokens of ``text`` (whitespace and comments dropped), reading
+    every ``<...>`` that can be an IRI as one (the main reading; see :func:`_other_readings`).
 
     Raises :class:`QuerySyntaxError` with the position of the first character that starts no
     SPARQL terminal (an unterminated string, a stray backslash, ...).
     """
     pos, end = 0, len(text)
     while pos < end:
-        match = _TOKEN_RE.match(text, pos)
-        if match is None:
-            char = text[pos]
-            if char in "\"'":
-                what = "this string is not terminated on its line (or by matching quotes)"
-            elif char == "\\":
-                what = "a backslash is only allowed inside strings, IRIs and prefixed names"
-            else:
-                what = f"unexpected character {char!r}"
-            raise _syntax_error(text, pos, what)
-        kind = _GROUP_KIND[match.lastgroup or ""]  # the outermost group closes last
+        kind, match = _lexeme(text, pos)
         if kind not in ("WS", "COMMENT"):
-            prefix = match.group("prefix") if kind == "PNAME" else None
-            yield Token(kind, match.group(), pos, prefix)
+            yield _token(kind, match)
         pos = match.end()
 
 
@@ -266,28 +292,150 @@ MAX_NESTING = 1_000
 OPENERS, CLOSERS = {"{", "(", "[", "{|", "<<"}, {"}", ")", "]", "|}", ">>"}
 
 
+def _refuse_nesting(text: str, offset: int, reading: str = "") -> QueryRefused:
+    line, column = _Positions(text)(offset)
+    return QueryRefused(
+        f"The query nests brackets more than {MAX_NESTING} levels deep (line {line}, column "
+        f"{column}{reading}); this endpoint refuses such queries. Flatten the groups or "
+        "expressions."
+    )
+
+
+def _depth_change(token: Token) -> int:
+    if token.kind == "PUNCT":
+        if token.text in OPENERS:
+            return 1
+        if token.text in CLOSERS:
+            return -1
+    return 0
+
+
 def _check_nesting(tokens: list[Token], text: str) -> None:
     depth = 0
     for token in tokens:
-        if token.kind != "PUNCT":
+        depth = max(0, depth + _depth_change(token))
+        if depth > MAX_NESTING:
+            raise _refuse_nesting(text, token.offset)
+
+
+# --- Other readings of the same text ----------------------------------------------------------
+# SPARQL has no separate lexer: which terminal starts at a '<' depends on the grammar rule the
+# parser is in. Inside an expression, after an operand, pyoxigraph reads '<' as less-than (or
+# '<=', or '<<' opening a triple term), while the longest match above reads '<...>' as one IRI
+# whenever the text up to the next '>' may form one. The two readings then go different ways:
+# a '#' inside that "IRI" starts a comment for the engine, a quote starts a string, so text
+# that one reading sees inside a string or comment is live syntax in the other (issue 10: a
+# SERVICE hidden so reached the network). Rather than guess the engine's choice, the guard
+# follows both: every such '<' forks a reading, and what any reading sees is checked.
+# Tokens after which a '<' can be the less-than operator: the end of an operand.
+_OPERAND_END_KINDS = frozenset({"VAR", "NUMBER", "STRING", "LANGTAG", "IRIREF", "PNAME",
+                                "BNODE", "KEYWORD"})
+_OPERAND_END_PUNCT = frozenset({")", "]", ">>"})
+# Words that must not appear on any reading but the one the guard decided on.
+_DANGEROUS_WORDS = ("SERVICE", "FROM", "BASE", "PREFIX") + tuple(sorted(UPDATE_KEYWORDS))
+
+
+def _may_be_less_than(previous: Token | None, innermost: str | None) -> bool:
+    """Whether the engine may read an IRI at this place as '<': inside parentheses (where
+    every SPARQL expression with a binary operator stands) and after an operand."""
+    if previous is None or innermost != "(":
+        return False
+    return (previous.kind in _OPERAND_END_KINDS
+            or (previous.kind == "PUNCT" and previous.text in _OPERAND_END_PUNCT))
+
+
+def _ambiguous_iris(tokens: list[Token]) -> list[Token]:
+    """The IRIs of the main reading that the engine may instead read as a less-than."""
+    found: list[Token] = []
+    brackets: list[str] = []
+    previous: Token | None = None
+    for token in tokens:
+        if token.kind == "IRIREF" and _may_be_less_than(previous, brackets[-1] if brackets
+                                                          else None):
+            found.append(token)
+        if token.kind == "PUNCT":
+            if token.text in OPENERS:
+                brackets.append(token.text)
+            elif token.text in CLOSERS and brackets:
+                brackets.pop()
+        previous = token
+    return found
+
+
+def _other_readings(text: str, tokens: list[Token]) -> None:
+    """Refuse ``text`` when a reading other than the main one (see above) contains a keyword
+    that would change the guard's decision, or nests deeper than :data:`MAX_NESTING`.
+
+    The readings form a graph over text positions (every edge goes forward, and a reading
+    that reaches a token boundary of the main reading joins it), so each position is lexed
+    once: linear in the length of the text, whatever the number of forks. On readings that
+    leave the main one, every IRI forks again, whatever precedes it.
+    """
+    forks = _ambiguous_iris(tokens)
+    if not forks:
+        return
+    main_depth: dict[int, int] = {}  # token boundary of the main reading -> its depth there
+    depth = 0
+    for token in tokens:
+        main_depth[token.offset] = depth
+        depth = max(0, depth + _depth_change(token))
+    pending: dict[int, int] = {}  # position -> deepest nesting another reading arrives with
+    for fork in forks:
+        _fork(text, fork.offset, main_depth[fork.offset], pending)
+    while pending:
+        pos = min(pending)  # edges go forward: every arrival at pos is known by now
+        depth = pending.pop(pos)
+        if pos >= len(text) or main_depth.get(pos, -1) >= depth:
+            continue  # joined the main reading, which is checked on its own
+        try:
+            kind, match = _lexeme(text, pos)
+        except QuerySyntaxError:
+            continue  # the engine cannot read the text this way
+        if kind in ("WS", "COMMENT"):
+            _arrive(pending, match.end(), depth)
             continue
-        if token.text in OPENERS:
-            depth += 1
-            if depth > MAX_NESTING:
-                line, column = _Positions(text)(token.offset)
-                raise QueryRefused(
-                    f"The query nests brackets more than {MAX_NESTING} levels deep (line "
-                    f"{line}, column {column}); this endpoint refuses such queries. Flatten "
-                    "the groups or expressions."
-                )
-        elif token.text in CLOSERS:
-            depth = max(0, depth - 1)
+        token = _token(kind, match)
+        if pos not in main_depth:  # a token only another reading has
+            for word in _DANGEROUS_WORDS:
+                if _smuggles(token, word):
+                    raise _ambiguous(text, pos, word)
+        new_depth = max(0, depth + _depth_change(token))
+        if new_depth > MAX_NESTING:
+            raise _refuse_nesting(text, pos, ", on one of its readings")
+        _arrive(pending, match.end(), new_depth)
+        if kind == "IRIREF":
+            _fork(text, pos, depth, pending)
+
+
+def _fork(text: str, pos: int, depth: int, pending: dict[int, int]) -> None:
+    """Add the less-than readings of the '<' at ``pos``: '<', and '<=' or '<<' (which opens
+    a triple term) where the text has them."""
+    _arrive(pending, pos + 1, depth)
+    pair = text[pos:pos + 2]
+    if pair in ("<=", "<<"):
+        _arrive(pending, pos + 2, depth + (pair == "<<"))
+
+
+def _arrive(pending: dict[int, int], pos: int, depth: int) -> None:
+    if depth > pending.get(pos, -1):
+        pending[pos] = depth
+
+
+def _ambiguous(text: str, offset: int, word: str) -> QueryRefused:
+    line, column = _Positions(text)(offset)
+    return QueryRefused(
+        f"The query can be read in more than one way: a '<' before line {line}, column "
+        f"{column} may be a less-than operator rather than the start of an IRI, and read so, "
+        f"the text has {word} there, outside the string, IRI or comment it seems to be in. "
+        "Put spaces around comparison operators (?a < ?b) so the reading is unambiguous."
+    )
 
 
 def _scan(text: str) -> QueryInfo:
     info = QueryInfo()
     tokens = list(tokenize(text))
     _check_nesting(tokens, text)
+    _other_readings(text, tokens)
     i = 0
     while i < len(tokens):
         token = tokens[i]
