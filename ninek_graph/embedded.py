@@ -9,6 +9,11 @@ protocol dataset parameters nor FROM / FROM NAMED, the default graph is the unio
 published graphs (``use_default_graph_as_union``) and ``GRAPH`` sees each of them. Protocol
 parameters replace the query's dataset; a dataset part left unnamed is then empty. A query's
 own FROM / FROM NAMED is left to the engine, which only selects graphs already in the store.
+
+Bounds: besides the row cap, an answer is cut at a size in bytes (``max_answer_mib``: the
+bytes of SPARQL JSON for SELECT, of N-Triples for CONSTRUCT and DESCRIBE), in the worker,
+before it crosses the pipe; the workers run sandboxed (no network, no files: see
+:mod:`.sandbox`) and under a memory limit (``query_memory``).
 """
 
 from __future__ import annotations
@@ -23,14 +28,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
-from ninek_graph import sparql_guard
+from ninek_graph import sandbox, settings, sparql_guard
 from ninek_graph.backend import (
     BackendUnavailable,
     QueryError,
     QueryOutcome,
+    QueryRefused,
     QuerySyntaxError,
     Term,
 )
@@ -52,6 +59,7 @@ class _Request:
     named_graph_uris: tuple[str, ...] = ()
     names_dataset: bool = False
     max_rows: int = 10_000
+    max_bytes: int = 32 << 20
     base_iri: str | None = None
 
 
@@ -126,36 +134,64 @@ class _JsonSink:
 # Bytes of SPARQL JSON allowed per row of the cap before the answer is read row by row
 # instead: a solution of the canned queries takes 100-600 bytes.
 _JSON_BYTES_PER_ROW = 4096
+_BINDINGS_OPEN = b'"bindings":['
+_JSON_CLOSE = b"]}}"
 
 
-def _answer_as_json(answer: ox.QuerySolutions, outcome: QueryOutcome, max_rows: int) -> bool:
-    """Let the engine write the answer as SPARQL JSON and keep it as ``json_body``, cut after
-    ``max_rows`` solutions if it has more. False, with nothing kept, when the answer is too
-    large in bytes or could not be cut exactly: the caller then reads it row by row."""
-    sink = _JsonSink(max_rows, max_bytes=(max_rows + 1) * _JSON_BYTES_PER_ROW)
+def _answer_as_json(answer: ox.QuerySolutions, outcome: QueryOutcome, max_rows: int,
+                    max_bytes: int) -> bool:
+    """Let the engine write the answer as SPARQL JSON and keep it as ``json_body``, cut
+    after ``max_rows`` solutions or at the last whole solution within ``max_bytes``. False,
+    with nothing kept, when the answer is too large for this path or could not be cut
+    exactly: the caller then reads it row by row."""
+    sink = _JsonSink(max_rows, max_bytes=min(max_bytes, (max_rows + 1) * _JSON_BYTES_PER_ROW))
     try:
         answer.serialize(sink, format=ox.QueryResultsFormat.JSON)
     except OSError:
-        if sink.cut_at is None:
-            if sink.overflowed:
-                return False
+        if sink.cut_at is None and not sink.overflowed:
             raise
-    body = b"".join(sink.parts)
+    raw = b"".join(sink.parts)
+    sink.parts.clear()
+    if sink.overflowed and sink.size <= max_bytes:
+        return False  # past the per-row allowance only: row by row, under both caps
+    expected: int | None = None  # the number of solutions a cut body must hold
+    cut_by = "rows"
+    body = raw
     if sink.cut_at is not None:
-        body = body[: sink.cut_at + 1] + b"]}}"
+        body, expected = raw[: sink.cut_at + 1] + _JSON_CLOSE, max_rows
+    if len(body) > max_bytes:
+        cut = _cut_to_bytes(raw, max_bytes)
+        if cut is None:
+            return False
+        (body, expected), cut_by = cut, "bytes"
+    del raw
     try:
         rows = len(json.loads(body)["results"]["bindings"])
     except (ValueError, KeyError):
         return False
-    if rows > max_rows:
+    if expected is None and rows > max_rows:
         return False  # solutions with nothing bound ({}) carry no boundary: row by row
-    if sink.cut_at is not None:
-        if rows != max_rows:
+    if expected is not None:
+        if rows != expected:
             return False  # a literal looked like a boundary: count exactly, row by row
         outcome.truncated = True
-        outcome.warnings.append(_cut_warning(max_rows, "rows"))
+        outcome.warnings.append(_cut_warning(max_rows, "rows") if cut_by == "rows"
+                                else _size_warning(rows, "rows", max_bytes))
     outcome.json_body = body
     return True
+
+
+def _cut_to_bytes(raw: bytes, max_bytes: int) -> tuple[bytes, int] | None:
+    """The longest prefix of an unfinished SPARQL JSON answer that ends after a whole
+    solution and, closed, takes at most ``max_bytes``; with the number of solutions it
+    should hold (checked by the caller)."""
+    at = raw.rfind(_BETWEEN_SOLUTIONS, 0, max_bytes)  # then at + 1 + 3 <= max_bytes
+    if at >= 0:
+        return raw[: at + 1] + _JSON_CLOSE, raw.count(_BETWEEN_SOLUTIONS, 0, at + 4)
+    opening = raw.find(_BINDINGS_OPEN)
+    if opening < 0 or opening + len(_BINDINGS_OPEN) + len(_JSON_CLOSE) > max_bytes:
+        return None
+    return raw[: opening + len(_BINDINGS_OPEN)] + _JSON_CLOSE, 0
 
 
 def _cut_warning(max_rows: int, what: str) -> str:
@@ -163,9 +199,27 @@ def _cut_warning(max_rows: int, what: str) -> str:
             "add ORDER BY with LIMIT and OFFSET to page through the rest.")
 
 
+def _size_warning(kept: int, what: str, max_bytes: int) -> str:
+    size = f"{max_bytes >> 20:,} MiB" if max_bytes % (1 << 20) == 0 else f"{max_bytes:,} bytes"
+    return (f"The answer was cut after {kept:,} {what}: the rest would pass {size}, this "
+            "endpoint's limit on the size of an answer. Select fewer or shorter values, or "
+            "page through it with ORDER BY, LIMIT and OFFSET.")
+
+
+def _solution_size(solution: ox.QuerySolution, variables: list[str]) -> int:
+    """About the bytes of one solution in SPARQL JSON (the row-by-row path's measure):
+    each bound term as N-Triples text plus its variable name and ~30 bytes of markup."""
+    size = 2
+    for name in variables:
+        node = solution[name]
+        if node is not None:
+            size += len(str(node).encode("utf-8")) + len(name) + 30
+    return size
+
+
 def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
     """Run one query in a worker process and cap the answer (reads ``max_rows + 1`` to know
-    whether the cap cut it)."""
+    whether the cap cut it) in rows and in bytes."""
     kwargs: dict = {"base_iri": request.base_iri}
     if request.default_graph_uris or request.named_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graph_uris]
@@ -177,6 +231,7 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
             ox.Variable(name.lstrip("?$")): term_to_oxigraph(term)
             for name, term in request.substitutions.items()
         }
+    size, over = 0, False
     try:
         answer = store.query(request.text, **kwargs)
         outcome = QueryOutcome(form=request.form)
@@ -186,22 +241,38 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
             return outcome
         if isinstance(answer, ox.QuerySolutions):
             outcome.variables = [v.value for v in answer.variables]
-            if _answer_as_json(answer, outcome, request.max_rows):
+            if _answer_as_json(answer, outcome, request.max_rows, request.max_bytes):
                 return outcome
-            # Too big to write whole: read the solutions one by one, up to the cap.
+            # Too big to write whole: read the solutions one by one, up to the caps.
             answer = store.query(request.text, **kwargs)
+            size = 40 + sum(len(name) + 3 for name in outcome.variables)  # head and tail
             for solution in itertools.islice(answer, request.max_rows + 1):
+                size += _solution_size(solution, outcome.variables)
+                if size > request.max_bytes:
+                    over = True
+                    break
                 outcome.rows.append([None if solution[v] is None else term_from_oxigraph(
                     solution[v]) for v in outcome.variables])
             kept = outcome.rows
         else:
             for triple in itertools.islice(answer, request.max_rows + 1):
+                size += len(str(triple).encode("utf-8")) + 3  # an N-Triples line: " .\n"
+                if size > request.max_bytes:
+                    over = True
+                    break
                 outcome.triples.append((term_from_oxigraph(triple.subject),
                                         term_from_oxigraph(triple.predicate),
                                         term_from_oxigraph(triple.object)))
             kept = outcome.triples  # type: ignore[assignment]
     except SyntaxError as error:
         raise syntax_error_from_oxigraph(error, request.text) from None
+    except PermissionError as error:
+        # Only the worker's sandbox refuses: the engine tried to connect (SERVICE) or to
+        # open a file on the query's behalf.
+        raise QueryRefused(
+            "The query asks the engine to reach another service or a file (for example "
+            f"with SERVICE), which this endpoint does not do ({error})."
+        ) from None
     except OSError as error:
         raise BackendUnavailable(f"The store failed while answering: {error}") from None
     except RuntimeError as error:
@@ -209,11 +280,14 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
         raise QueryError(
             f"The query is valid SPARQL but this engine cannot evaluate it: {error}"
         ) from None
+    what = "rows" if outcome.form == "SELECT" else "triples"
     if len(kept) > request.max_rows:
         del kept[request.max_rows:]
-        what = "rows" if outcome.form == "SELECT" else "triples"
         outcome.truncated = True
         outcome.warnings.append(_cut_warning(request.max_rows, what))
+    elif over:
+        outcome.truncated = True
+        outcome.warnings.append(_size_warning(len(kept), what, request.max_bytes))
     return outcome
 
 
@@ -228,11 +302,28 @@ class OxigraphBackend:
 
     def __init__(self, store: ox.Store, *, workers: int = 2,
                  graphs: Iterable[str] | None = None, base_iri: str | None = None,
-                 max_private_mib: int | None = None):
+                 max_private_mib: int | None = None, query_memory_mib: int | None = None,
+                 max_answer_bytes: int | None = None, sandbox_mode: str | None = None):
         """``graphs`` are the named graphs FROM may select (default: all in the store);
         ``base_iri`` resolves relative IRIs in queries that declare no BASE (without it they
         are syntax errors); ``max_private_mib`` replaces a worker whose private memory
-        grew past it (see :class:`~ninek_graph.workers.WorkerPool`)."""
+        grew past it (see :class:`~ninek_graph.workers.WorkerPool`).
+
+        The limits default to the settings (``query_memory``, ``max_answer_mib``,
+        ``query_sandbox``, environment included), so a back-end made without them is as
+        bounded as the server's: ``query_memory_mib`` is the memory a query may take in its
+        worker (0: no limit), ``max_answer_bytes`` the size an answer is cut at and
+        ``sandbox_mode`` ``required`` or ``best-effort`` (see :func:`.sandbox.plan`, which
+        raises :class:`~ninek_graph.sandbox.SandboxUnavailable` here, at start-up)."""
+        declared = settings.defaults()
+        if query_memory_mib is None:
+            query_memory_mib = int(declared["query_memory"])
+        if max_answer_bytes is None:
+            max_answer_bytes = int(declared["max_answer_mib"]) << 20
+        if max_answer_bytes < 1:
+            raise ValueError("max_answer_mib must be at least 1")
+        plan = sandbox.plan(sandbox_mode or str(declared["query_sandbox"]))
+        self.max_answer_bytes = max_answer_bytes
         self._store = store
         self._base_iri = base_iri
         self.files: dict[str, Path] = {}  # graph -> the file it was loaded from, if any
@@ -247,22 +338,23 @@ class OxigraphBackend:
         self._pool = WorkerPool(partial(_execute, store), size=workers,
                                 name="Oxigraph query worker", fork_gate=self.store_gate,
                                 max_private_bytes=max_private_mib * (1 << 20)
-                                if max_private_mib else None)
+                                if max_private_mib else None,
+                                memory_limit=query_memory_mib << 20 if query_memory_mib > 0
+                                else None, sandbox=plan)
 
     @classmethod
     def from_files(cls, files: Mapping[str, str | os.PathLike[str]], *, workers: int = 2,
-                   base_iri: str | None = None,
-                   max_private_mib: int | None = None) -> OxigraphBackend:
+                   base_iri: str | None = None, **limits: Any) -> OxigraphBackend:
         """Load each N-Triples / Turtle file (by extension: .nt, .ttl) into the named graph
-        its key names, with pyoxigraph's own parser, into an in-memory store."""
+        its key names, with pyoxigraph's own parser, into an in-memory store. ``limits``
+        are the constructor's (``max_private_mib``, ``query_memory_mib``, ...)."""
         store = ox.Store()
         for graph, path in files.items():
             rdf_format = ox.RdfFormat.from_extension(Path(path).suffix.lstrip("."))
             if rdf_format not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE):
                 raise ValueError(f"{path}: expected an .nt or .ttl file")
             store.load(path=os.fspath(path), format=rdf_format, to_graph=ox.NamedNode(graph))
-        backend = cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri,
-                      max_private_mib=max_private_mib)
+        backend = cls(store, workers=workers, graphs=files.keys(), base_iri=base_iri, **limits)
         backend.files = {graph: Path(path).resolve() for graph, path in files.items()}
         return backend
 
@@ -301,7 +393,7 @@ class OxigraphBackend:
             text=text, form=info.form or "SELECT", substitutions=dict(substitutions or {}),
             default_graph_uris=tuple(default_graph_uris),
             named_graph_uris=tuple(named_graph_uris), names_dataset=info.names_dataset,
-            max_rows=max_rows, base_iri=self._base_iri,
+            max_rows=max_rows, max_bytes=self.max_answer_bytes, base_iri=self._base_iri,
         )
         return self._pool.run(request, timeout=timeout)
 

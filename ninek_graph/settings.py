@@ -48,6 +48,18 @@ SETTINGS = (
             "MiB of private memory after which a query worker process is replaced by a "
             "fresh fork (reading the in-memory store turns its shared pages into private "
             "copies: ~200 MiB per worker at a million triples; 0: never replaced)."),
+    Setting("query_memory", 512,
+            "MiB of memory one query may take in its worker process, over what the worker "
+            "shares with the server at its fork (the loaded store is not counted); a query "
+            "past it is stopped with 503 and its worker replaced (0: no limit)."),
+    Setting("max_answer_mib", 32,
+            "MiB one answer may take (SPARQL JSON for SELECT, N-Triples for CONSTRUCT and "
+            "DESCRIBE); a larger one is cut after its last whole row or triple within it "
+            "and says so, like the row cap (X-Ninek-Truncated)."),
+    Setting("query_sandbox", "required",
+            "Query workers run without network or file access (seccomp and Landlock); "
+            "'required': the server does not start where the kernel lacks a layer; "
+            "'best-effort': it starts with the layers there are and logs a warning."),
     Setting("server_workers", 2, "Server processes (gunicorn workers)."),
     Setting("server_threads", 4, "Threads per server process."),
     Setting("cache_entries", 512,

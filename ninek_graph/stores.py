@@ -13,6 +13,7 @@ from typing import Any
 
 from .backend import DATA_GRAPH, ONTOLOGY_GRAPH
 from .paths import DIST_DIR
+from .settings import BY_NAME
 
 
 def make_backend(config: Mapping[str, Any]):
@@ -34,4 +35,8 @@ def make_backend(config: Mapping[str, Any]):
         {DATA_GRAPH: data, ONTOLOGY_GRAPH: ontology},
         workers=int(config.get("QUERY_WORKERS", 2)),
         max_private_mib=int(config.get("QUERY_WORKER_MEMORY", 0)) or None,
+        query_memory_mib=int(config.get("QUERY_MEMORY", BY_NAME["query_memory"].default)),
+        max_answer_bytes=int(config.get("MAX_ANSWER_MIB", BY_NAME["max_answer_mib"].default))
+        << 20,
+        sandbox_mode=str(config.get("QUERY_SANDBOX") or BY_NAME["query_sandbox"].default),
     )

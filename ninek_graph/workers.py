@@ -23,19 +23,36 @@ stays locked in the child):
   :class:`BackendUnavailable`, not as a hang);
 * workers leave with ``os._exit``: no atexit handlers, no flushing of the parent's buffers.
 
+Confinement (each worker, after the fork and before it reads a request):
+
+* it enters the sandbox the pool was given (:mod:`.sandbox`: no sockets but Unix ones, no
+  connect, no exec, no file opened); what it reads from files afterwards (its own
+  ``/proc/self/statm`` and ``smaps_rollup``) it opens before;
+* its private writable memory (``RLIMIT_DATA``) may grow by at most ``memory_limit`` bytes
+  over what it had at the fork, so the store it shares with its parent is not counted. A
+  query past it fails its allocation: the engine aborts (the worker dies; the caller gets
+  :class:`QueryMemoryExceeded`, 503, and the worker is replaced) or Python raises
+  ``MemoryError`` (answered the same way, then the worker leaves). A worker still holding
+  more than half of the budget after an answer leaves too, so each query starts with at
+  least half of it.
+
 Requests and answers cross the pipes as length-prefixed pickles of plain values.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import ctypes.util
+import linecache
 import os
 import pickle
+import resource
 import select
 import signal
 import struct
+import sys
 import threading
 import time
 import traceback
@@ -46,6 +63,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ninek_graph.backend import BackendUnavailable, QueryError, QueryTimeout
+from ninek_graph.sandbox import Plan, SandboxFailed
 
 # Python 3.12+ warns on fork() in a threaded process because locks held by other threads
 # stay locked in the child. The workers touch no such lock (see the module docstring).
@@ -66,6 +84,28 @@ class WorkerError(RuntimeError):
     apart so that the endpoint answers 500 with the worker's traceback in its log."""
 
 
+class QueryMemoryExceeded(QueryError):
+    """The query needed more memory than a query worker may take, and was stopped."""
+
+    status = 503
+
+
+def _memory_message(limit: int) -> str:
+    return (f"The query needed more memory than the limit of {limit >> 20:,} MiB per query "
+            "and was stopped. Make it more selective (fewer unbound patterns, a LIMIT, no "
+            "ORDER BY or GROUP_CONCAT over large joins, shorter strings).")
+
+
+@dataclass(frozen=True)
+class WorkerExit:
+    """How a worker ended (kept for monitoring and tests): ``peak_rss`` is the most memory
+    it ever had resident, in bytes (the kernel's ``ru_maxrss``)."""
+
+    pid: int
+    how: str
+    peak_rss: int
+
+
 @dataclass(eq=False)
 class _Worker:
     pid: int
@@ -82,9 +122,10 @@ class _Expired(Exception):
 
 
 def _write_message(fd: int, blob: bytes) -> None:
-    view = memoryview(_HEADER.pack(len(blob)) + blob)
-    while view:
-        view = view[os.write(fd, view):]
+    for part in (_HEADER.pack(len(blob)), blob):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:
@@ -106,8 +147,9 @@ def _read_message(fd: int) -> bytes | None:
     return _read_exactly(fd, _HEADER.unpack(header)[0])
 
 
-def _read_until(fd: int, deadline: float) -> bytes:
-    """Read one message, giving up at ``deadline`` (raises _Expired) or end of file (_Died)."""
+def _read_until(fd: int, deadline: float) -> memoryview:
+    """Read one message, giving up at ``deadline`` (raises _Expired) or end of file (_Died).
+    The message is a view into the buffer read (not a copy: an answer may be many MiB)."""
     poller = select.poll()
     poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
     buffer = bytearray()
@@ -125,7 +167,7 @@ def _read_until(fd: int, deadline: float) -> bytes:
         buffer += chunk
         if needed is None and len(buffer) >= _HEADER.size:
             needed = _HEADER.size + _HEADER.unpack(bytes(buffer[: _HEADER.size]))[0]
-    return bytes(buffer[_HEADER.size:])
+    return memoryview(buffer)[_HEADER.size:]
 
 
 _POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
@@ -151,7 +193,8 @@ class WorkerPool:
 
     def __init__(self, handler: Callable[[Any], Any], *, size: int = 2,
                  name: str = "query worker", fork_gate: threading.Lock | None = None,
-                 max_private_bytes: int | None = None):
+                 max_private_bytes: int | None = None, memory_limit: int | None = None,
+                 sandbox: Plan | None = None):
         """``fork_gate``, when given, is held while forking: code of the parent that must
         not be inside the handler's resources at the moment of a fork (the pages read the
         shared store) holds it too.
@@ -162,12 +205,23 @@ class WorkerPool:
         pages it reads, so every worker gradually turns its copy-on-write share of the store
         into a private copy: at a million triples about 200 MiB after one whole-graph query,
         per worker. A fresh worker shares everything again; its first heavy query pays for
-        the page faults (about a quarter more time)."""
+        the page faults (about a quarter more time).
+
+        ``memory_limit``: bytes of private writable memory a worker may add to what it had
+        when it was forked, enforced by the kernel while a query runs (see the module
+        docstring); ``None``: no limit.
+
+        ``sandbox``: the confinement each worker enters before its first request (see
+        :mod:`.sandbox`); ``None``: none (for tests that show what it prevents)."""
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self._handler = handler
         self._fork_gate = fork_gate
         self._max_private_bytes = max_private_bytes
+        self.memory_limit = memory_limit
+        self.sandbox = sandbox
+        self.exits: collections.deque[WorkerExit] = collections.deque(maxlen=64)
+        _warm_line_cache(handler)
         self.size = size
         self.name = name
         self.fork_seconds: list[float] = []  # duration of each fork() call, for measurement
@@ -205,6 +259,10 @@ class WorkerPool:
             ) from None
         except (_Died, BrokenPipeError):
             status = self._retire(worker, kill=False)
+            if self.memory_limit is not None and status == "killed by SIGABRT":
+                # The engine aborts when an allocation fails ("memory allocation of N bytes
+                # failed" on the worker's stderr); with the limit armed that is the limit.
+                raise QueryMemoryExceeded(_memory_message(self.memory_limit)) from None
             raise BackendUnavailable(
                 f"The {self.name} (process {worker.pid}) stopped unexpectedly ({status}); "
                 "it has been replaced. Try the query again; if it fails the same way, it "
@@ -215,6 +273,7 @@ class WorkerPool:
             raise
         try:
             retiring, outcome = pickle.loads(blob)
+            del blob  # the buffer it views: an answer may be large
         except Exception as error:
             self._release(worker)
             raise WorkerError(f"The {self.name}'s answer could not be read: {error!r}") from None
@@ -316,7 +375,8 @@ class WorkerPool:
         told not to: then the next request that finds no idle worker forks one)."""
         if kill:
             _kill(worker.pid)
-        status = _reap(worker.pid)
+        status, peak = _reap(worker.pid)
+        self.exits.append(WorkerExit(worker.pid, status, peak))
         for fd in (worker.to_child, worker.from_child):
             _close_quietly(fd)
         with self._cond:
@@ -340,7 +400,8 @@ class WorkerPool:
     def _stop(self, worker: _Worker) -> None:
         _close_quietly(worker.to_child)  # an idle worker exits on end of file...
         _kill(worker.pid)  # ...but do not wait for it to notice
-        _reap(worker.pid)
+        status, peak = _reap(worker.pid)
+        self.exits.append(WorkerExit(worker.pid, status, peak))
         _close_quietly(worker.from_child)
 
     def _spawn(self) -> _Worker:
@@ -378,6 +439,8 @@ class WorkerPool:
                 signal.signal(signum, signal.SIG_DFL)
             except (OSError, ValueError):
                 pass
+        meter = _Meter()  # opened now: after the sandbox no file can be
+        refusal = self._confine(meter)
         busy = 0.0  # seconds of work since the memory was last looked at
         while True:
             blob = _read_message(request_fd)
@@ -385,28 +448,115 @@ class WorkerPool:
                 return
             started = time.perf_counter()
             answer: tuple
+            retiring = refusal is not None
             try:
+                if refusal is not None:
+                    raise refusal
                 answer = ("ok", self._handler(pickle.loads(blob)))
+            except MemoryError:
+                answer = None  # type: ignore[assignment]  # let go of what it held first
+                limit = self.memory_limit
+                answer = ("error", QueryMemoryExceeded(_memory_message(limit)) if limit
+                          else BackendUnavailable(f"The {self.name} ran out of memory."), "")
+                retiring = True
             except Exception as error:  # travels back to the caller, which re-raises it
                 answer = ("error", error, traceback.format_exc())
             del blob
             busy += time.perf_counter() - started
-            retiring = False
             # Reading smaps_rollup takes ~0.4 ms; copies grow with the work done, so look
             # only after every 50 ms of it.
             if busy >= 0.05:
                 busy = 0.0
                 _return_free_memory()
-                retiring = (self._max_private_bytes is not None
-                            and _private_bytes() > self._max_private_bytes)
+                retiring = retiring or (self._max_private_bytes is not None
+                                        and meter.private_bytes() > self._max_private_bytes)
+            if self.memory_limit is not None and not retiring:
+                # Start every query with at least half of the budget (~10 us to look).
+                retiring = meter.data_bytes() - meter.data_at_fork > self.memory_limit // 2
             try:
                 data = pickle.dumps((retiring, answer), pickle.HIGHEST_PROTOCOL)
             except Exception:
                 text = answer[2] if answer[0] == "error" else traceback.format_exc()
                 data = pickle.dumps((retiring, ("error", None, text)), pickle.HIGHEST_PROTOCOL)
+            del answer
             _write_message(answer_fd, data)
             if retiring:
                 return
+
+    def _confine(self, meter: _Meter) -> BackendUnavailable | None:
+        """Enter the sandbox and arm the memory limit. If the sandbox cannot be entered the
+        worker runs nothing: every request gets the error returned here (and the worker
+        leaves after answering it)."""
+        if self.sandbox is not None:
+            try:
+                self.sandbox.enter()
+            except SandboxFailed as error:
+                return BackendUnavailable(
+                    f"The {self.name} could not enter its sandbox ({error}), so it ran no "
+                    "query. The server's operator must look at this machine's kernel.")
+        if self.memory_limit is not None:
+            meter.data_at_fork = meter.data_bytes()
+            _limit_data(meter.data_at_fork + self.memory_limit)
+        return None
+
+
+class _Meter:
+    """A worker's view of its own memory, through descriptors opened before the sandbox
+    (``os.pread`` re-reads them; Linux only, zeros elsewhere)."""
+
+    def __init__(self) -> None:
+        self.data_at_fork = 0
+        self._statm = _open_quietly("/proc/self/statm")
+        self._rollup = _open_quietly("/proc/self/smaps_rollup")
+
+    def data_bytes(self) -> int:
+        """Private writable memory (``/proc/self/statm``'s data: heap, anonymous mappings
+        and stack), the quantity ``RLIMIT_DATA`` bounds."""
+        if self._statm is None:
+            return 0
+        fields = os.pread(self._statm, 256, 0).split()
+        return int(fields[5]) * _PAGE_SIZE
+
+    def private_bytes(self) -> int:
+        """Memory only this process holds (``Private_Dirty`` + ``Private_Clean``)."""
+        if self._rollup is None:
+            return 0
+        total = 0
+        for line in os.pread(self._rollup, 1 << 14, 0).splitlines():
+            if line.startswith((b"Private_Dirty:", b"Private_Clean:")):
+                total += int(line.split()[1]) * 1024
+        return total
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _open_quietly(path: str) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def _limit_data(limit: int) -> None:
+    """Set RLIMIT_DATA (soft and hard: the worker cannot raise it again unless privileged)
+    to ``limit`` bytes, or to the existing hard limit if that is lower."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def _warm_line_cache(handler: Callable[[Any], Any]) -> None:
+    """Read the source of the handler's module and of this one into :mod:`linecache` now,
+    in the parent: a sandboxed worker cannot open them, and its tracebacks (sent back for
+    the server's log) then still show the lines that failed."""
+    func = getattr(handler, "func", handler)  # functools.partial
+    for name in {getattr(func, "__module__", None), __name__}:
+        module = sys.modules.get(name) if name else None
+        path = getattr(module, "__file__", None)
+        if path:
+            linecache.getlines(path)
 
 
 def _load_malloc_trim() -> Callable[[int], int] | None:
@@ -427,20 +577,6 @@ def _return_free_memory() -> None:
         _MALLOC_TRIM(0)
 
 
-def _private_bytes() -> int:
-    """Memory only this process holds (Linux ``/proc/self/smaps_rollup``; 0 elsewhere)."""
-    try:
-        with open("/proc/self/smaps_rollup", "rb") as rollup:
-            text = rollup.read()
-    except OSError:
-        return 0
-    total = 0
-    for line in text.splitlines():
-        if line.startswith((b"Private_Dirty:", b"Private_Clean:")):
-            total += int(line.split()[1]) * 1024
-    return total
-
-
 def _kill(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -448,15 +584,16 @@ def _kill(pid: int) -> None:
         pass
 
 
-def _reap(pid: int) -> str:
-    """Wait for ``pid`` and describe how it ended."""
+def _reap(pid: int) -> tuple[str, int]:
+    """Wait for ``pid``; describe how it ended and give its peak resident memory (bytes)."""
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
     except ChildProcessError:
-        return "already reaped"
+        return "already reaped", 0
+    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     if os.WIFSIGNALED(status):
-        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit status {os.waitstatus_to_exitcode(status)}"
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}", peak
+    return f"exit status {os.waitstatus_to_exitcode(status)}", peak
 
 
 def _close_all_but(keep: tuple[int, ...]) -> None:

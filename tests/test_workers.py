@@ -1,4 +1,9 @@
-"""The forked worker pool: answers, deadlines, crashes, concurrency, forks and cleanup."""
+"""The forked worker pool: answers, deadlines, crashes, concurrency, forks and cleanup.
+
+The shared ``pool`` fixture runs every test twice: with plain workers and with workers as
+the server runs them (sandboxed, under a memory limit), so everything a worker does after
+confinement (tracebacks, pickled errors, malloc_trim, reading its memory) is covered.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ import time
 
 import pytest
 
+from ninek_graph import sandbox
 from ninek_graph.backend import BackendUnavailable, QueryError, QuerySyntaxError, QueryTimeout
 from ninek_graph.workers import WorkerError, WorkerPool
+
+CONFINED = {"sandbox": sandbox.plan("required"), "memory_limit": 256 << 20}
 
 PARENT_STATE = {"loaded": "before the fork"}
 HELD: list[bytearray] = []
@@ -54,9 +62,9 @@ def alive(pid: int) -> bool:
     return True
 
 
-@pytest.fixture
-def pool():
-    p = WorkerPool(handler, size=2)
+@pytest.fixture(params=["plain", "confined"])
+def pool(request: pytest.FixtureRequest):
+    p = WorkerPool(handler, size=2, **(CONFINED if request.param == "confined" else {}))
     yield p
     p.close()
 
@@ -74,8 +82,10 @@ def test_query_errors_are_re_raised_with_their_fields(pool: WorkerPool) -> None:
     with pytest.raises(QuerySyntaxError) as info:
         pool.run(("syntax",), timeout=10)
     assert (info.value.message, info.value.line, info.value.column) == ("bad", 2, 5)
-    with pytest.raises(WorkerError, match="KeyError: 'oops'"):
+    with pytest.raises(WorkerError, match="KeyError: 'oops'") as bug:
         pool.run(("bug",), timeout=10)
+    # The worker's traceback names the failing line, read before the sandbox closed files.
+    assert 'raise KeyError("oops")' in str(bug.value)
     assert not issubclass(WorkerError, QueryError)  # a bug is not the user's fault
 
 
@@ -184,8 +194,11 @@ def test_a_forked_copy_starts_its_own_workers(pool: WorkerPool) -> None:
     assert pool.run(("state",), timeout=10)[1] == parent_workers[0]
 
 
-def test_a_worker_past_its_memory_limit_answers_then_is_replaced() -> None:
-    with WorkerPool(handler, size=1, max_private_bytes=48 << 20) as limited:
+@pytest.mark.parametrize("confined", [False, True])
+def test_a_worker_past_its_memory_limit_answers_then_is_replaced(confined: bool) -> None:
+    """(max_private_bytes reads smaps_rollup, which a confined worker opened before.)"""
+    extra = CONFINED if confined else {}
+    with WorkerPool(handler, size=1, max_private_bytes=48 << 20, **extra) as limited:
         small = limited.run(("grow", 1), timeout=10)
         assert limited.run(("grow", 1), timeout=10) == small and limited.retired == 0
         big = limited.run(("grow", 64), timeout=10)  # answered, then the worker leaves
