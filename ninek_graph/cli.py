@@ -177,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .backend import QueryError
     from .interpret import InterpretationError
+    from .sandbox import SandboxUnavailable
     from .source import SourceError
 
     args = parser().parse_args(argv)
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     except QueryError as error:
         print(f"ninek-graph {args.command}: {error.message}", file=sys.stderr)
         return EXIT_ERROR
-    except (FileNotFoundError, ConnectionError) as error:
+    except (FileNotFoundError, ConnectionError, SandboxUnavailable) as error:
         print(f"ninek-graph {args.command}: {error}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -150,8 +150,8 @@ def plan(mode: str = "required") -> Plan:
     if abi < 1:
         missing.append(f"Landlock for files ({abi_why})")
     if abi < 4:
-        missing.append("Landlock for TCP (needs Landlock ABI 4, Linux 6.7+; "
-                       + (f"this kernel has ABI {abi})" if abi else f"{abi_why})"))
+        missing.append("Landlock for TCP (needs Landlock ABI 4, Linux 6.7+"
+                       + (f"; this kernel has ABI {abi})" if abi else ")"))
     chosen = Plan(seccomp=seccomp, landlock_abi=abi)
     if missing and mode == "required":
         raise SandboxUnavailable(
