@@ -41,6 +41,10 @@ SETTINGS = (
             "says so in the X-Ninek-Truncated header and, in HTML, on the page."),
     Setting("max_query_length", 20_000,
             "Most characters a query text may have; a longer one gets 400."),
+    Setting("max_request_kib", 1024,
+            "KiB a request body may have; the server's front answers a longer one 413 from "
+            "its Content-Length (or, chunked, as soon as it passes the limit), before "
+            "reading it."),
     Setting("query_workers", 2,
             "Query worker processes per server process (the embedded store); each runs one "
             "query at a time."),

@@ -1,0 +1,458 @@
+"""The server's front: whole requests are read, and answers sent, by an event loop.
+
+gunicorn's threaded worker (gthread) reads a request inside the worker thread that will run
+it and writes the answer from that thread too, so a client that dribbles its headers one byte
+at a time (slowloris), or asks for a large answer and never reads it, holds a thread for as
+long as it likes: a dozen such connections took every thread of the default 2 x 4, and
+``/health`` timed out. Its request line had no limit (``limit_request_line 0``, set so that a
+long GET query reaches the application's own 400): an 8 MiB URL cost 10 s of CPU, and a
+256 MiB body was read and scanned for 75 s before its 400.
+
+:class:`FrontWorker` is a gunicorn worker class, so gunicorn's arbiter stays as it was:
+``preload_app`` (the application and its pyoxigraph store are loaded once in the master and
+inherited by fork), process management, heartbeats, signals, the access log. Inside each
+worker, connections are served by waitress's asynchronous channels instead of threads:
+
+* one event loop (``poll``, so any number of descriptors) reads requests; a request is handed
+  to one of ``server_threads`` application threads only once it is complete, headers and body;
+* request line plus headers may take :func:`header_limit` bytes (room for a GET query of
+  ``max_query_length`` characters percent-encoded as three-byte UTF-8, ~9 bytes each): more is
+  answered 431 after that many bytes, whatever the client still sends. A body may take
+  ``max_request_kib``: a larger ``Content-Length`` is answered 413 from the headers alone, a
+  chunked body as soon as it passes the limit;
+* deadlines, counted from a request's first byte (a dribbler cannot push them back by sending
+  more): :data:`HEADERS_TIMEOUT_S` for the headers, :data:`REQUEST_TIMEOUT_S` for the whole
+  request; an idle connection is closed after :data:`IDLE_TIMEOUT_S` (gunicorn's keep-alive)
+  and one whose reader takes nothing for :data:`SEND_TIMEOUT_S` is closed too;
+* the application thread writes its answer into the connection's buffer (in memory up to
+  1 MiB, then a temporary file) and is free; the loop sends it as fast as the client reads.
+  Answers are single bodies (the response cache and Flask join them) or files (the dumps, sent
+  from the file itself), so no application thread waits on a slow reader;
+* a refused request (413, 431, 400) is answered, then its connection is shut for writing and
+  read for up to :data:`LINGER_S` (at most :data:`LINGER_BYTES`) before it is closed, so that
+  a client still sending its body receives the answer instead of a reset;
+* as gunicorn did, a proxy on an address of ``forwarded_allow_ips`` (127.0.0.1 and ::1 by
+  default) may set the scheme (``X-Forwarded-Proto`` and gunicorn's other secure-scheme
+  headers) and the path prefix (a ``SCRIPT_NAME`` header); from other peers they are ignored.
+
+Options weighed, with numbers measured on this machine (README, "Slow and greedy clients"):
+
+* gunicorn's own asyncio ASGI worker (``-k asgi``) with an a2wsgi adapter: its HTTP/1 reader
+  has no deadline for a request that has started but not ended (only a keep-alive timer
+  after an answer), and a2wsgi's WSGI thread waits for each chunk to be accepted by the
+  transport, so a reader that stalls still holds a thread;
+* keeping gthread behind a pre-reading front of our own: a second HTTP framing (request
+  length, chunked bodies) in front of gunicorn's, which must agree with it byte for byte or
+  requests can be smuggled past it, and an output spool besides: a server's worth of code;
+* waitress alone (``waitress-serve``): the same channels, but no preloading master, no
+  process management, a single process (the GIL caps it at one core);
+* waitress's channels inside a gunicorn worker (this module): both mature pieces, each doing
+  what it is good at; what is ours is the deadlines, the lingering close, the proxy headers
+  and the glue (heartbeat, signals, graceful stop).
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import logging
+import os
+import resource
+import socket
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from gunicorn.workers.base import Worker
+from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError, get_header_lines
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
+from waitress.utilities import BadRequest, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
+
+#: A connection with no request under way (fresh, or between keep-alive requests) is closed
+#: after this many seconds without a byte (gunicorn's ``keepalive`` as we had set it).
+IDLE_TIMEOUT_S = 5.0
+#: Request line and headers must have arrived this many seconds after their first byte.
+HEADERS_TIMEOUT_S = 10.0
+#: The whole request, body included, must have arrived this long after its first byte
+#: (``max_request_kib`` at ~50 KiB/s).
+REQUEST_TIMEOUT_S = 20.0
+#: An answer whose reader has taken nothing for this long is dropped.
+SEND_TIMEOUT_S = 30.0
+#: After a refusal the connection is read (and what it sends thrown away) for at most this
+#: long and this much before it is closed.
+LINGER_S = 2.0
+LINGER_BYTES = 16 << 20
+#: How often deadlines are checked (and the arbiter told we are alive), in seconds.
+TICK_S = 1.0
+#: Request line and headers beside the query: path, Host, Accept, cookies, a proxy's
+#: headers; generous.
+HEADER_ALLOWANCE = 16 << 10
+
+logger = logging.getLogger(__name__)
+
+
+def header_limit(max_query_length: int) -> int:
+    """Most bytes of request line plus headers (the blank line ending them included): a GET
+    ``query`` of ``max_query_length`` characters, each percent-encoded as a three-byte UTF-8
+    character (9 bytes), and :data:`HEADER_ALLOWANCE` for everything else."""
+    return 9 * max_query_length + HEADER_ALLOWANCE
+
+
+@dataclass(frozen=True)
+class FrontLimits:
+    """What the front accepts; given by :func:`ninek_graph.server.serve` from the settings."""
+
+    header_bytes: int = header_limit(20_000)
+    body_bytes: int = 1024 << 10
+
+    def adjustments(self, threads: int, connections: int, backlog: int) -> Adjustments:
+        return Adjustments(
+            threads=threads,
+            connection_limit=connections,
+            backlog=backlog,
+            # waitress refuses at ">= limit": one more, so that exactly the limit passes
+            max_request_header_size=self.header_bytes + 1,
+            max_request_body_size=self.body_bytes + 1,
+            cleanup_interval=TICK_S,
+            channel_timeout=SEND_TIMEOUT_S,
+            asyncore_use_poll=True,
+            recv_bytes=64 << 10,
+            ident="ninek-graph",
+            log_socket_errors=False,
+            expose_tracebacks=False,
+        )
+
+
+class _Proxies:
+    """The peers trusted to set the scheme and path prefix (gunicorn's forwarded_allow_ips and
+    secure_scheme_headers, read from its configuration)."""
+
+    def __init__(self, cfg: Any) -> None:
+        entries = [str(e).strip() for e in cfg.forwarded_allow_ips if str(e).strip()]
+        self.anyone = "*" in entries
+        self.networks = []
+        for entry in entries:
+            if entry != "*":
+                try:
+                    self.networks.append(ipaddress.ip_network(entry, strict=False))
+                except ValueError:
+                    logger.warning("forwarded_allow_ips: %r is not an address", entry)
+        self.scheme_headers = [("HTTP_" + name.upper().replace("-", "_"), value)
+                               for name, value in cfg.secure_scheme_headers.items()]
+
+    def trusts(self, address: str) -> bool:
+        if self.anyone:
+            return True
+        try:
+            ip = ipaddress.ip_address(address.split("%")[0])
+        except ValueError:
+            return False
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self.networks)
+
+
+# -- parsing ---------------------------------------------------------------------------------
+class _Parser(HTTPRequestParser):
+    """waitress's parser, with refusals that say which limit was met, and the ``SCRIPT_NAME``
+    header kept aside (waitress drops every header name with an underscore; a trusted proxy's
+    one sets the path prefix)."""
+
+    script_name: str | None = None
+
+    def received(self, data: bytes) -> int:
+        consumed = super().received(data)
+        error = self.error
+        if isinstance(error, RequestHeaderFieldsTooLarge) and not getattr(error, "ours", 0):
+            limit = self.adj.max_request_header_size - 1
+            self.error = _ours(RequestHeaderFieldsTooLarge(
+                f"The request line and headers are longer than this server accepts "
+                f"({limit:,} bytes). Send a long SPARQL query in the body of a POST."))
+        elif isinstance(error, RequestEntityTooLarge) and not getattr(error, "ours", 0):
+            limit = self.adj.max_request_body_size - 1
+            self.error = _ours(RequestEntityTooLarge(
+                f"The request body is larger than this server accepts ({limit >> 10:,} KiB, "
+                f"the max_request_kib setting)."))
+        return consumed
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        start = header_plus.find(b"\r\n")
+        try:
+            lines = get_header_lines(header_plus[start + 2:]) if start >= 0 else []
+        except ParsingError:  # pragma: no cover - super() raised it already
+            return
+        for line in lines:
+            name, _, value = line.partition(b":")
+            if name.upper() == b"SCRIPT_NAME":
+                self.script_name = value.strip(b" \t").decode("latin-1")
+
+
+def _ours(error):
+    error.ours = True
+    return error
+
+
+# -- tasks (run in an application thread) ----------------------------------------------------
+class _Logged:
+    """Access log through gunicorn's logger (its access_log_format and handlers)."""
+
+    def service(self) -> None:
+        started = time.time()
+        try:
+            super().service()  # type: ignore[misc]
+        finally:
+            front: _Front = self.channel.server.front  # type: ignore[attr-defined]
+            if front.log.access_log_enabled:
+                self._log(front, started)
+
+    def _log(self, front: _Front, started: float) -> None:
+        request = self.request  # type: ignore[attr-defined]
+        environ = getattr(self, "environ", None) or {
+            "REMOTE_ADDR": self.channel.addr[0],  # type: ignore[attr-defined]
+            "REQUEST_METHOD": getattr(request, "command", "-"),
+            "SERVER_PROTOCOL": f"HTTP/{getattr(request, 'version', '1.0')}",
+        }
+        environ = {**environ, "RAW_URI": getattr(request, "request_uri", "-")}
+        response = SimpleNamespace(status=self.status,  # type: ignore[attr-defined]
+                                   sent=self.content_bytes_written,  # type: ignore[attr-defined]
+                                   headers=self.response_headers)  # type: ignore[attr-defined]
+        headers = [(name.replace("_", "-"), value) for name, value in request.headers.items()]
+        elapsed = datetime.timedelta(seconds=time.time() - started)
+        front.log.access(response, SimpleNamespace(headers=headers), environ, elapsed)
+
+
+class _ErrorTask(_Logged, ErrorTask):
+    """A refusal by the front (431, 413, 400): answered, then the connection lingers."""
+
+    def service(self) -> None:
+        self.channel.linger_on_close = True
+        super().service()
+
+
+class _Task(_Logged, WSGITask):
+    def get_environment(self) -> dict:
+        if self.environ is not None:
+            return self.environ
+        environ = super().get_environment()
+        front: _Front = self.channel.server.front
+        environ["wsgi.multiprocess"] = front.multiprocess
+        script_name = os.environ.get("SCRIPT_NAME", "")
+        if front.proxies.trusts(environ["REMOTE_ADDR"]):
+            for key, secure in front.proxies.scheme_headers:
+                if key in environ:
+                    environ["wsgi.url_scheme"] = "https" if environ[key] == secure else "http"
+                    break
+            if self.request.script_name is not None:
+                script_name = self.request.script_name
+        if script_name:
+            path = environ["PATH_INFO"]
+            if not (path == script_name or path.startswith(script_name.rstrip("/") + "/")):
+                environ["ninek.prefix_error"] = (
+                    f"The path {path!r} does not start with the proxy's SCRIPT_NAME "
+                    f"{script_name!r}.")
+            else:
+                environ["SCRIPT_NAME"] = script_name.rstrip("/")
+                environ["PATH_INFO"] = path[len(environ["SCRIPT_NAME"]):]
+        return environ
+
+    def execute(self) -> None:
+        problem = self.get_environment().get("ninek.prefix_error")
+        if problem:
+            self.request.error = BadRequest(problem)
+            self.complete = True
+            ErrorTask.execute(self)  # type: ignore[arg-type]
+            return
+        super().execute()
+
+
+# -- connections (event loop) ----------------------------------------------------------------
+class _Channel(HTTPChannel):
+    """A waitress channel with request deadlines and a lingering close after a refusal."""
+
+    parser_class = _Parser
+    task_class = _Task
+    error_task_class = _ErrorTask
+    request_started = 0.0
+    linger_on_close = False
+    _linger_until: float | None = None
+    _lingered = 0
+
+    def received(self, data: bytes) -> bool:
+        before = self.request
+        result = super().received(data)
+        if self.request is not None and self.request is not before:
+            self.request_started = time.monotonic()  # a new request's first byte
+        return result
+
+    def check_deadlines(self, now: float) -> None:
+        """Run by the loop every :data:`TICK_S`: close this connection if it is late."""
+        if self._linger_until is not None:
+            if now > self._linger_until:
+                self.will_close = True
+            return
+        if self.will_close or self.close_when_flushed:
+            return
+        if self.requests:  # the application has it; its own time limits apply
+            if self.request is not None:
+                self.request_started = now  # the next request is not read meanwhile
+            return
+        quiet = time.time() - self.last_activity
+        if self.total_outbufs_len:  # an answer being sent
+            late = quiet > SEND_TIMEOUT_S
+        elif self.request is None:
+            late = quiet > IDLE_TIMEOUT_S
+        elif not self.request.headers_finished:
+            late = now - self.request_started > HEADERS_TIMEOUT_S
+        else:
+            late = now - self.request_started > REQUEST_TIMEOUT_S
+        if late:
+            self.will_close = True
+
+    def handle_close(self) -> None:
+        if self.linger_on_close and self._linger_until is None and self.connected:
+            try:
+                self.socket.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            else:
+                self._linger_until = time.monotonic() + LINGER_S
+                self.will_close = False
+                return
+        super().handle_close()
+
+    def readable(self) -> bool:
+        if self._linger_until is not None:
+            return True
+        return super().readable()
+
+    def writable(self) -> bool:
+        if self._linger_until is not None:
+            return self.will_close
+        return super().writable()
+
+    def handle_read(self) -> None:
+        if self._linger_until is None:
+            super().handle_read()
+            return
+        try:
+            data = self.recv(256 << 10)  # at end of file it has called handle_close itself
+        except OSError:
+            super().handle_close()
+            return
+        self._lingered += len(data)
+        if data and self._lingered >= LINGER_BYTES:
+            super().handle_close()
+
+
+class _Server(TcpWSGIServer):
+    channel_class = _Channel
+    front: _Front
+
+    def maintenance(self, now: float) -> None:
+        clock = time.monotonic()
+        for channel in list(self.active_channels.values()):
+            channel.check_deadlines(clock)
+
+
+class _SignalWakeup(wasyncore.file_dispatcher):
+    """The read end of the pipe gunicorn's worker gives ``signal.set_wakeup_fd``: a signal
+    (SIGTERM, ...) ends the loop's wait at once."""
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read(self) -> None:
+        try:
+            self.recv(512)
+        except OSError:
+            pass
+
+
+@dataclass
+class _Front:
+    log: Any
+    proxies: _Proxies
+    multiprocess: bool
+
+
+# -- the gunicorn worker ---------------------------------------------------------------------
+class FrontWorker(Worker):
+    """gunicorn worker: waitress channels in an event loop, ``cfg.threads`` application
+    threads, ``cfg.worker_connections`` connections at most."""
+
+    def init_process(self) -> None:
+        _raise_open_files(self.cfg.worker_connections + 256)
+        # A warning per request whenever every thread is busy is noise, not news.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        super().init_process()
+
+    def run(self) -> None:
+        limits: FrontLimits = getattr(self.app, "front_limits", None) or FrontLimits()
+        adj = limits.adjustments(max(1, self.cfg.threads), self.cfg.worker_connections,
+                                 self.cfg.backlog)
+        front = _Front(self.log, _Proxies(self.cfg), self.cfg.workers > 1)
+        socket_map: dict = {}
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(adj.threads)
+        servers = []
+        for listener in self.sockets:
+            sock = getattr(listener, "sock", listener)
+            if sock.family not in (socket.AF_INET, socket.AF_INET6):
+                raise RuntimeError("the front serves TCP sockets only")
+            sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
+            server = _Server(self.wsgi, socket_map, _sock=sock, dispatcher=dispatcher,
+                             adj=adj, bind_socket=False, sockinfo=sockinfo)
+            server.server_name = str(sockinfo[3][0])
+            server.front = front
+            servers.append(server)
+        _SignalWakeup(self.PIPE[0], socket_map)
+
+        beat = 0.0
+        while self.alive:
+            now = time.monotonic()
+            if now - beat >= TICK_S:
+                self.notify()
+                beat = now
+                if self.ppid != os.getppid():
+                    self.log.info("Parent changed, shutting down: %s", self)
+                    break
+            wasyncore.poll2(TICK_S, socket_map)
+        self._stop(servers, socket_map, dispatcher)
+
+    def _stop(self, servers: list, socket_map: dict, dispatcher: ThreadedTaskDispatcher) -> None:
+        """Graceful stop: take no new connection, finish the requests under way and send
+        their answers (within gunicorn's graceful_timeout), drop the rest."""
+        for server in servers:
+            wasyncore.dispatcher.close(server)  # the listening socket: refuse from now on
+        deadline = time.monotonic() + max(0.0, self.cfg.graceful_timeout - 0.5)
+        while time.monotonic() < deadline:
+            busy = False
+            for item in list(socket_map.values()):
+                if isinstance(item, _Channel):
+                    if item.requests or item.total_outbufs_len:
+                        busy = True
+                    elif not item.will_close:
+                        item.will_close = True  # idle or half-read: close now
+            if not busy and not any(isinstance(i, _Channel) for i in socket_map.values()):
+                break
+            self.notify()
+            wasyncore.poll2(0.1, socket_map)
+        dispatcher.shutdown(cancel_pending=True, timeout=0.5)
+        wasyncore.close_all(socket_map, ignore_all=True)
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Let this process hold ``wanted`` descriptors if the hard limit allows it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):  # pragma: no cover - not allowed here
+            pass
