@@ -7,7 +7,9 @@ what it is::
     # description: ...
     # param: municipality | string | required | municipality name or number
 
-Each parameter ``NAME`` is the variable ``?NAME`` of the query; a ``key`` parameter is a
+Each parameter ``NAME`` is the variable ``?NAME`` of the query, or the variable an optional
+fifth field names (``| ?municipalityKey``: the request still says ``municipality=...``, and
+``?municipality`` is free to be the answer's IRI); a ``key`` parameter is a
 string put in :func:`~ninek_graph.keys.match_key` form, to be matched with ``nk:matchKey``.
 Values are bound as typed RDF terms (pyoxigraph's SEP-0007 substitution; a remote back-end
 gets an escaped VALUES block), never pasted into the query text, so a value cannot change
@@ -47,6 +49,11 @@ class Parameter:
     required: bool
     help: str
 
+    variable: str = ""  # the query variable bound; empty: the parameter's name
+
+    def __post_init__(self) -> None:
+        if not self.variable:
+            object.__setattr__(self, "variable", self.name)
     def bind(self, raw: str | None) -> Term:
         """The RDF term for the raw value (``None``: use the default or fail)."""
         if raw is None or raw == "":
@@ -88,7 +95,7 @@ class CannedQuery:
                 f"unknown parameter(s) {', '.join(unknown)} for query {self.name!r}; "
                 f"it takes: {expected}"
             )
-        return {p.name: p.bind(raw.get(p.name)) for p in self.parameters}
+        return {p.variable: p.bind(raw.get(p.name)) for p in self.parameters}
 
 
 def parse_file(path: Path) -> CannedQuery:
@@ -104,12 +111,15 @@ def parse_file(path: Path) -> CannedQuery:
         key, value = key.strip(), value.strip()
         if key == "param":
             parts = [part.strip() for part in value.split("|")]
-            if len(parts) != 4 or parts[1] not in PARAM_TYPES:
+            variable = parts.pop() if len(parts) == 5 else ""
+            if len(parts) != 4 or parts[1] not in PARAM_TYPES or (
+                    variable and not re.fullmatch(r"\?[A-Za-z_][A-Za-z0-9_]*", variable)):
                 raise ValueError(f"{path.name}: malformed param line {line!r}")
             name, kind, default, help_text = parts
             required = default == "required"
             parameters.append(
-                Parameter(name, kind, None if required else default, required, help_text)
+                Parameter(name, kind, None if required else default, required, help_text,
+                          variable.lstrip("?"))
             )
         elif key in ("title", "description"):
             header[key] = value

@@ -277,7 +277,7 @@ class _RowChecker:
         self.keys(participants, PARTICIPANTS_KEYS, "participants")
         if "all_members" in participants:
             value = participants["all_members"]
-            self.keys(value, {"text", "count"}, "all_members")
+            self.keys(value, {"text", "count", "limit_to_membership"}, "all_members")
             self.evidence(value["text"], "all members")
             if value.get("count") not in (None, 7, 9):
                 self.fail("all_members.count must be 7 or 9 (the counts the source uses)")

@@ -36,11 +36,12 @@ class Member:
 @dataclass(frozen=True)
 class ResolvedMember:
     """A municipality resolved from an "all members" expression, for the years in which
-    both the project ran and the municipality was a member."""
+    both the project ran and the municipality was a member (``end`` ``None``: the
+    participation is open-ended, as its project is)."""
 
     municipality: str
     start: int
-    end: int
+    end: int | None
 
 
 def members(membership: dict[str, Any], validity: Validity | None = None) -> list[Member]:
@@ -63,28 +64,58 @@ def members(membership: dict[str, Any], validity: Validity | None = None) -> lis
     return found
 
 
+def existence_years(
+    agent: str, start: int, end: int | None, validity: Validity | None = None
+) -> tuple[int, int | None] | None:
+    """The years of ``start``..``end`` (``end`` ``None``: open-ended) in which ``agent``
+    existed, by ``validity`` (agents it does not know existed throughout); ``None`` when it
+    existed in none of them. An end of existence after :data:`DOCUMENT_YEAR` leaves an
+    open-ended period open: the document says nothing of the years after it."""
+    begun, ended = (validity or {}).get(agent, (None, None))
+    if begun is not None:
+        start = max(start, begun.year)
+    if ended is not None and ended.year <= DOCUMENT_YEAR:
+        end = ended.year if end is None else min(end, ended.year)
+    if end is not None and end < start:
+        return None
+    return start, end
+
+
 def resolve_all_members(
     membership: dict[str, Any],
     start: int,
     end: int | None,
     stated_count: int | None,
     validity: Validity | None = None,
+    limit_to_membership: bool = True,
 ) -> list[ResolvedMember]:
     """The members an "all members" expression denotes for a project running ``start`` to
-    ``end`` (``None``: open-ended, taken to run to :data:`DOCUMENT_YEAR`).
+    ``end`` (``None``: open-ended).
 
-    A stated count of seven means the founding members; otherwise every municipality that
-    was a member in some year of the period, each limited to the overlapping years.
+    A stated count of seven means the founding members, for the whole period; otherwise
+    every municipality that was a member in some year of the period, each limited to the
+    overlapping years (and to the years it existed). With ``limit_to_membership`` false (a
+    row whose list is not the membership of the year, see the curated file), every
+    municipality that was ever a member takes part in every year of the period in which it
+    existed. An open-ended project gives open-ended participations, except where the
+    membership or the municipality ended within the document's years.
     """
-    last = end if end is not None else max(start, DOCUMENT_YEAR)
     resolved = []
+    last = end if end is not None else max(start, DOCUMENT_YEAR)
     for member in members(membership, validity):
         if stated_count == 7 and not member.founding:
             continue
+        if stated_count == 7 or not limit_to_membership:
+            years = existence_years(member.municipality, start, end, validity)
+            if years is not None:
+                resolved.append(ResolvedMember(member.municipality, *years))
+            continue
         member_end = member.end if member.end is not None else DOCUMENT_YEAR
         overlap_start, overlap_end = max(start, member.start), min(last, member_end)
-        if stated_count == 7:
-            overlap_start, overlap_end = start, last
-        if overlap_start <= overlap_end:
-            resolved.append(ResolvedMember(member.municipality, overlap_start, overlap_end))
+        if overlap_start > overlap_end:
+            continue
+        # open while both the project and the membership run past the document's years
+        open_ended = end is None and member.end is None
+        resolved.append(ResolvedMember(member.municipality, overlap_start,
+                                       None if open_ended else overlap_end))
     return resolved

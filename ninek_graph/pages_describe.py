@@ -276,7 +276,9 @@ class PageBuilder:
             project = ix.iris(p, NK + "project")
             role = ix.iris(p, PROV + "hadRole")
             certainty = ix.iris(p, NK + "certainty")
-            years = self.years(p) or (self.years(project[0]) if project else "")
+            # the participation's own years, never the project's: a municipality that did
+            # not exist (or was not a member) in all of them took part in fewer
+            years = self.years(p)
             rows.append({
                 "iri": p, "href": self.href(p),
                 "agent": self.ref(agent[0]) if agent else None,
@@ -491,15 +493,14 @@ class PageBuilder:
         projects = []
         for key, entry in by_project.items():
             parts = [p for p in participations if p["project"] and p["project"]["iri"] == key]
-            starts = [ix.year(p["iri"], NK + "startYear") or ix.year(key, NK + "startYear")
-                      for p in parts]
-            ends = [ix.year(p["iri"], NK + "endYear") or ix.year(key, NK + "endYear")
-                    for p in parts]
-            start = min((s for s in starts if s), default=None)
-            end = max((e for e in ends if e), default=None)
-            projects.append({**entry, "start": start, "end": end,
-                             "open": ix.flag(key, NK + "openEnded") and end is None,
-                             "years": year_range(start, end, ix.flag(key, NK + "openEnded"))})
+            # the agent's own years in the project (its participations'), not the project's
+            dated = [p["iri"] for p in parts if ix.year(p["iri"], NK + "startYear")]
+            start = min((ix.year(p, NK + "startYear") for p in dated), default=None)
+            open_ended = any(ix.flag(p, NK + "openEnded") for p in dated)
+            end = None if open_ended else max(
+                (e for e in (ix.year(p, NK + "endYear") for p in dated) if e), default=None)
+            projects.append({**entry, "start": start, "end": end, "open": open_ended,
+                             "years": year_range(start, end, open_ended)})
         projects.sort(key=lambda r: (r["start"] or 9999, r["project"]["label"].casefold()))
         given = self.money(ix.subjects(SCHEMA + "funder", iri))
         received = self.money(ix.subjects(NK + "recipient", iri))
@@ -511,7 +512,7 @@ class PageBuilder:
             "timeline": self.timeline([{"label": p["project"]["label"],
                                         "href": p["project"]["href"], "start": p["start"],
                                         "end": p["end"], "open": p["open"]}
-                                       for p in projects]),
+                                       for p in projects if p["start"]]),
             "exclusions": self.exclusions([s for s in ix.subjects(PROV + "agent", iri)
                                            if ix.is_a(s, NK + "Exclusion")]),
             "decisions": self.decisions([s for s in ix.subjects(PROV + "agent", iri)

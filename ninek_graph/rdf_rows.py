@@ -21,6 +21,9 @@ from .namespaces import NK, SCHEMA, iri
 from .source import SourceRow
 
 ROLE_PROPERTY_DIRECT = PROV.wasAssociatedWith
+# Roles whose participation lies outside the project's period ("Tønsberg deltatt tidligere":
+# before it); such a participation carries no years, for the source gives none.
+YEARLESS_ROLES = {"former-participant"}
 # Roles of agents that took no part: the qualified node records them, but the project is not
 # "associated with" them.
 NOT_ASSOCIATED_ROLES = {"declined-funder"}
@@ -168,6 +171,7 @@ class RowBuilder:
         resolved = membership_rules.resolve_all_members(
             self.interpretation.membership, period["start"], period.get("end"),
             stated.get("count"), self.interpretation.validity,
+            limit_to_membership=stated.get("limit_to_membership", True),
         )
         for member in resolved:
             if member.municipality in excluded:
@@ -184,20 +188,48 @@ class RowBuilder:
             if "reason" in minus:
                 self.add(node, NK.reason, Literal(minus["reason"], lang="nb"))
             self.add(self.subject, NK.excludes, agent)
+        self.count_note(stated, [m for m in resolved if m.municipality not in excluded])
+
+    def count_note(self, stated: dict[str, Any], resolved: list) -> None:
+        """Where "all members" resolves to more municipalities over the project's period than
+        in any one year (Våle and Ramnes in 2001, Re from 2002), say so, year by year: with
+        the stated count (nine) as a count mismatch, otherwise as the reading the graph makes."""
+        period = self.entry["period"]
+        last = period.get("end") or membership_rules.DOCUMENT_YEAR
+        per_year = {
+            y: sum(1 for m in resolved if m.start <= y <= (m.end if m.end is not None else last))
+            for y in range(period["start"], last + 1)
+        }
+        municipalities = {m.municipality for m in resolved}
+        if len(municipalities) == max(per_year.values(), default=0):
+            return  # no year has a municipality another year replaced
         count = stated.get("count")
-        if count == 9 and len({m.municipality for m in resolved}) != 9:
-            names = ", ".join(sorted(m.municipality for m in resolved))
-            add_note(
-                self.graph, iri("note", f"line-{self.row.line}-count"), "count-mismatch",
-                f"The row says {stated['text']!r} (nine) but the project starts in "
-                f"{period['start']}, before Våle and Ramnes merged into Re (2002-01-01); it "
-                f"resolves to {len({m.municipality for m in resolved})} municipalities over "
-                f"its period ({names}), each for the years it was a member.",
-                stated["text"], self.source, self.subject,
-            )
+        years = "; ".join(f"{n} in {y}" for y, n in per_year.items())
+        names = ", ".join(sorted(municipalities))
+        if count == 9:
+            kind, node = "count-mismatch", iri("note", f"line-{self.row.line}-count")
+            opening = (f"The row says {stated['text']!r} (nine) but the project starts in "
+                       f"{period['start']}, before Våle and Ramnes merged into Re (2002-01-01); ")
+        else:
+            kind, node = "interpretation", iri("note", f"line-{self.row.line}-members")
+            opening = (f"{stated['text']!r} is resolved year by year (assumption "
+                       "all-members-over-the-period); ")
+        add_note(
+            self.graph, node, kind,
+            f"{opening}it resolves to {len(municipalities)} municipalities over the period "
+            f"({names}), each for the years it was a member and existed: {years}. The count in "
+            "each year is the membership of that year; the nine of the document are the "
+            "members from 2002.",
+            stated["text"], self.source, self.subject,
+        )
 
     def participation(self, agent_id: str, role: str, evidence: Any, certainty: str = "stated",
-                      years: tuple[int, int] | None = None) -> URIRef:
+                      years: tuple[int, int | None] | None = None) -> URIRef:
+        """The qualified participation of ``agent_id`` in ``role``. Its years are the
+        participation's own: ``years`` where the caller resolved them (members of "all
+        members"), otherwise the project's period limited to the years the agent existed
+        (a municipality's history from Statistics Norway): never the project's years for
+        an agent that did not exist in all of them."""
         agent = agent_iri(self.interpretation, agent_id)
         node = iri("participation", self.entry["id"], f"{agent_id}-{role}")
         self.traced(node, NK.Participation, evidence, certainty)
@@ -207,10 +239,37 @@ class RowBuilder:
         self.add(node, PROV.hadRole, concept("role", role))
         if role not in NOT_ASSOCIATED_ROLES:
             self.add(self.subject, ROLE_PROPERTY_DIRECT, agent)
-        if years:
-            self.add(node, NK.startYear, year(years[0]))
-            self.add(node, NK.endYear, year(years[1]))
+        if years is None and role not in YEARLESS_ROLES:
+            years = self.participation_years(agent_id)
+        if years is not None:
+            self.participation_period(node, years)
         return node
+
+    def participation_years(self, agent_id: str) -> tuple[int, int | None] | None:
+        period = self.entry.get("period")
+        if period is None:
+            return None
+        years = membership_rules.existence_years(
+            agent_id, period["start"], period.get("end"), self.interpretation.validity)
+        if years is None:
+            raise ValueError(
+                f"line {self.row.line}: {agent_id} did not exist in any year of the period "
+                f"{period['start']}-{period.get('end') or ''}: resolve the name in the curated "
+                "file (see the rows that name Re for 2000 and 2001)")
+        return years
+
+    def participation_period(self, node: URIRef, years: tuple[int, int | None]) -> None:
+        start, end = years
+        known = self.graph.value(node, NK.startYear)
+        if known is not None:
+            if (str(known), str(self.graph.value(node, NK.endYear) or "")) != (
+                    f"{start:04d}", "" if end is None else f"{end:04d}"):
+                raise ValueError(f"line {self.row.line}: {node} is given two different periods")
+            return
+        self.add(node, NK.startYear, year(start))
+        if end is not None:
+            self.add(node, NK.endYear, year(end))
+        self.add(node, NK.openEnded, Literal(end is None))
 
     def money(self, money: dict[str, Any], number: int) -> None:
         kind = money["kind"]
@@ -315,6 +374,8 @@ def add_note(graph: Graph, node: URIRef, kind: str, text: str, evidence: str,
              source: URIRef, about: URIRef | None) -> None:
     """A data-quality note: what is odd, the evidence, where, and what it concerns."""
     graph.add((node, RDF.type, NK.DataQualityNote))
+    if kind == "interpretation":  # a reading the graph chose, with its reasons
+        graph.add((node, RDF.type, NK.InterpretationDecision))
     graph.add((node, NK.noteKind, concept("note-kind", kind)))
     graph.add((node, RDFS.comment, Literal(" ".join(text.split()), lang="en")))
     graph.add((node, NK.evidence, Literal(evidence)))

@@ -86,7 +86,8 @@ def examples() -> list[dict]:
             "description": query.description,
             "text": query.text,
             "parameters": [
-                {"name": p.name, "type": p.type, "value": example_value(name, p)}
+                {"name": p.name, "variable": p.variable, "type": p.type,
+                 "value": example_value(name, p)}
                 for p in query.parameters
             ],
         })

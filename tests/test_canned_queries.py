@@ -108,10 +108,10 @@ def test_every_query_file_is_declared_and_parses():
     }
     assert required <= set(queries)
     for query in queries.values():
-        for variable in {p.name for p in query.parameters}:
+        for variable in {p.variable for p in query.parameters}:
             assert f"?{variable}" in query.text, (query.name, variable)
         used = set(re.findall(r"\?(\w+)", query.text))
-        params = {p.name for p in query.parameters}
+        params = {p.variable for p in query.parameters}
         # a parameter is any variable the header declares; nothing undeclared is bound
         assert params <= used
 
@@ -291,6 +291,24 @@ def test_municipality_projects_by_name_and_number(run):
     ks = [r for r in tonsberg if r["title"] == "KS effektiviseringsnettverk"]
     assert {r["role"] for r in ks} == {"Bistår med erfaring"}
     assert run("municipality-projects", municipality="Oslo") == []
+
+
+def test_a_parameter_may_bind_another_variable():
+    """municipality-projects takes ``municipality=...`` but binds ``?municipalityKey``, so its
+    ``municipality`` column is the municipality's IRI, not the key echoed back."""
+    query = canned.get("municipality-projects")
+    (parameter,) = query.parameters
+    assert (parameter.name, parameter.variable) == ("municipality", "municipalityKey")
+    assert set(query.bindings({"municipality": "Re"})) == {"municipalityKey"}
+    assert canned.get("project-participants").parameters[0].variable == "project"
+
+
+def test_municipality_projects_names_the_municipality_by_iri(run):
+    rows = run("municipality-projects", municipality="0716")  # Våle's number, then Re's
+    assert {r["municipality"] for r in rows} <= {
+        "https://w3id.org/ninek/municipality/vale", "https://w3id.org/ninek/municipality/re"}
+    assert {r["municipalityLabel"] for r in rows} == {"Våle", "Re"}
+    assert {r["municipalityKey"] for r in rows} == {"0716"}
 
 
 def test_project_participants(run):

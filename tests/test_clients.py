@@ -73,7 +73,7 @@ def text_with_values(name: str) -> str:
     # a researcher copying the text binds what the parameter declares: a `key` parameter in
     # lookup-key form (ninek_graph.keys.match_key), as the server does
     bound = canned.get(name).bindings(params)
-    block = " ".join(f"VALUES ?{p} {{ {sparql_string(bound[p].value)} }}" for p in params)
+    block = " ".join(f"VALUES ?{v} {{ {sparql_string(bound[v].value)} }}" for v in bound)
     return text[: where.end()] + f"\n  {block}\n" + text[where.end():]
 
 

@@ -226,7 +226,7 @@
   function exampleText(example) {
     if (!example.parameters.length) return example.text;
     const values = example.parameters.map((p) =>
-      "  VALUES ?" + p.name + " { " + sparqlValue(p.type, p.value) + " }  # parameter: change it")
+      "  VALUES ?" + (p.variable || p.name) + " { " + sparqlValue(p.type, p.value) + " }  # parameter: change it")
       .join("\n");
     const pattern = /\bWHERE\s*\{/gi;
     let m;

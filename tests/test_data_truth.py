@@ -1,0 +1,209 @@
+"""Data truth, round 2 (issue 11): answers in participation time, certainty kept, the "9k"
+rule applied, the interpretation decisions stated, and the facts the source states made
+structured.
+
+The expectations are read here from the source lines themselves (cells, words, periods) and
+from Statistics Norway's own sentence about Re in the copied classification; the membership
+years come from the published assumptions (data/interpretation/membership.yaml says why). The
+graph is never used to compute what it should say.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from ninek_graph import source
+from ninek_graph.paths import REGISTRY_DIR
+from tests.test_canned_queries import mentions, years
+
+BASE = "https://w3id.org/ninek/"
+ROWS = {row.line: row for row in source.parse().entries()}
+PROJECT_ROWS = [row for row in ROWS.values() if row.section != "andre"]
+
+
+def ssb_merger_year() -> int:
+    """The year Våle and Ramnes became Re, read from SSB's 2002 version of classification 131."""
+    data = json.loads((REGISTRY_DIR / "ssb-klass-131" / "Kommuneinndeling 2002.json")
+                      .read_text(encoding="utf-8"))
+    texts = [data.get("introduction") or ""] + [c.get("description") or ""
+                                                 for c in data.get("changelogs", [])]
+    for text in texts:
+        found = re.search(r"Fra 1\. januar (\d{4}) ble kommunene 0716 Våle og 0718 Ramnes slått "
+                          r"sammen til 0716 Re", text)
+        if found:
+            return int(found.group(1))
+    raise AssertionError("SSB's sentence about Re is not in the copied 2002 version")
+
+
+RE_FROM = ssb_merger_year()          # 2002: the first year Re exists
+VALE_RAMNES_UNTIL = RE_FROM - 1      # 2001: the last year Våle and Ramnes exist
+# The published membership assumptions (founding-seven, joined-2001): the rows count seven
+# members up to 2000 and nine from 2001.
+JOINED_2001 = {"Horten", "Holmestrand", "Hof"}
+JOINED = 2001
+EXISTS = {"Re": (RE_FROM, None), "Våle": (None, VALE_RAMNES_UNTIL),
+          "Ramnes": (None, VALE_RAMNES_UNTIL)}
+
+
+def period(line: int) -> tuple[int, int | None]:
+    return years(ROWS[line].fields["period"])
+
+
+def says_all(cell: str) -> bool:
+    return re.match(r"Alle\b", cell) is not None
+
+
+def n(value) -> int | None:
+    return None if value is None else int(value)
+
+
+@pytest.fixture(scope="module")
+def run(backend):
+    from ninek_graph import canned
+    from tests.test_canned_queries import _value
+
+    def run_query(name: str, **params: str) -> list[dict]:
+        query = canned.get(name)
+        outcome = backend.query(query.text, substitutions=query.bindings(params))
+        return [{var: (None if term is None else _value(term))
+                 for var, term in zip(outcome.variables, row, strict=False)}
+                for row in outcome.rows]
+
+    return run_query
+
+
+@pytest.fixture(scope="module")
+def backend(dist_dir):
+    from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
+    from ninek_graph.embedded import OxigraphBackend
+
+    store = OxigraphBackend.from_files(
+        {DATA_GRAPH: dist_dir / "ninek.nt", ONTOLOGY_GRAPH: dist_dir / "ontology.nt"}, workers=1)
+    yield store
+    store.close()
+
+
+# --- 1. answers in participation time ----------------------------------------------------------
+
+
+def test_re_is_answered_with_its_own_years(run):
+    """"Which projects did Re take part in, and when?" Every 'Alle' row that runs into 2002
+    or later, from 2002 at the earliest; no row that ended before Re existed."""
+    rows = run("municipality-projects", municipality="Re")
+    assert {r["municipality"] for r in rows} == {BASE + "municipality/re"}
+    assert {r["municipalityLabel"] for r in rows} == {"Re"}
+    assert {r["municipalityKey"] for r in rows} == {"re"}
+    participant = {r["title"]: r for r in rows if r["role"] == "Deltaker"}
+    for row in PROJECT_ROWS:
+        start, end = period(row.line)
+        cell = row.fields["participants"]
+        if not says_all(cell) or mentions(cell, "Re"):
+            continue
+        if end is not None and end < RE_FROM:
+            assert row.title not in participant, row.title
+            continue
+        got = participant[row.title]
+        assert (n(got["startYear"]), n(got["endYear"])) == (max(start, RE_FROM), end), row.title
+        assert (n(got["projectStartYear"]), n(got["projectEndYear"])) == (start, end)
+        assert got["openEnded"] == ("true" if end is None else "false")
+        assert got["certainty"] == "inferred"
+    geodata = participant["Geodata"]
+    assert (n(geodata["startYear"]), n(geodata["endYear"])) == (2002, 2004)
+    for r in rows:
+        assert n(r["startYear"]) >= RE_FROM, r
+
+
+def test_vale_ends_in_2001_even_in_an_open_project(run):
+    """IKT-ledere runs '2000 –' for 'Alle'; Våle takes part 2000-2001, not open-ended."""
+    line = next(r.line for r in PROJECT_ROWS if r.title == "IKT-ledere")
+    start, end = period(line)
+    assert end is None and says_all(ROWS[line].fields["participants"])
+    rows = {r["title"]: r for r in run("municipality-projects", municipality="Våle")}
+    ikt = rows["IKT-ledere"]
+    assert (n(ikt["startYear"]), n(ikt["endYear"]), ikt["openEnded"]) == (
+        start, VALE_RAMNES_UNTIL, "false")
+    assert n(ikt["projectEndYear"]) is None
+    for r in rows.values():
+        assert n(r["endYear"]) is not None and n(r["endYear"]) <= VALE_RAMNES_UNTIL, r
+
+
+def test_a_2001_member_starts_in_2001(run):
+    """Forsikring (2000 – 2001, 'Alle'): Horten joined in 2001, so it took part in 2001."""
+    line = next(r.line for r in PROJECT_ROWS if r.title == "Forsikring")
+    assert period(line) == (2000, 2001) and says_all(ROWS[line].fields["participants"])
+    rows = {r["title"]: r for r in run("municipality-projects", municipality="Horten")}
+    assert (n(rows["Forsikring"]["startYear"]), n(rows["Forsikring"]["endYear"])) == (
+        JOINED, 2001)
+    assert n(rows["Forsikring"]["projectStartYear"]) == 2000
+
+
+@pytest.mark.parametrize("name", ["Tønsberg", "Nøtterøy", "Tjøme", "Stokke", "Andebu", "Våle",
+                                  "Ramnes", "Re", "Horten", "Holmestrand", "Hof", "Sande",
+                                  "Svelvik"])
+def test_every_answer_lies_within_the_project_and_the_municipality(run, name):
+    """For every municipality, each participation's years lie within its project's period and
+    within the years the municipality existed (and, for 'all members', was a member)."""
+    rows = run("municipality-projects", municipality=name)
+    assert rows, name
+    first, last = EXISTS.get(name, (None, None))
+    for r in rows:
+        start, end = n(r["startYear"]), n(r["endYear"])
+        if start is None:  # a participation the source dates to no year ("tidligere")
+            assert end is None and r["role"] != "Deltaker", r
+            continue
+        assert start >= n(r["projectStartYear"]), r
+        if r["projectEndYear"] is not None:
+            assert end is not None and end <= n(r["projectEndYear"]), r
+        if first is not None:
+            assert start >= first, r
+        if last is not None:
+            assert end is not None and end <= last, r
+        if name in JOINED_2001 and r["certainty"] == "inferred" and r["role"] == "Deltaker":
+            assert start >= JOINED or r["title"].startswith("Felles"), r  # lines 28/29: below
+
+
+def test_participation_matrix_gives_participation_years(run):
+    rows = run("participation-matrix")
+    assert len(rows) == len({(r["municipality"], r["project"]) for r in rows})
+    pairs = {(r["municipalityLabel"], r["title"]): r for r in rows}
+    geodata = pairs[("Re", "Geodata")]
+    assert (n(geodata["startYear"]), n(geodata["endYear"])) == (RE_FROM, 2004)
+    ikt = pairs[("Våle", "IKT-ledere")]
+    assert (n(ikt["startYear"]), n(ikt["endYear"])) == (2000, VALE_RAMNES_UNTIL)
+    for (label, _), r in pairs.items():
+        first, last = EXISTS.get(label, (None, None))
+        if first is not None:
+            assert n(r["startYear"]) >= first, r
+        if last is not None:
+            assert n(r["endYear"]) <= last, r
+
+
+def test_successor_projects_give_the_predecessors_years(run):
+    rows = run("successor-projects", municipality="Tønsberg")
+    by = {(r["predecessorLabel"], r["title"]): r for r in rows}
+    assert (n(by[("Våle", "Geodata")]["startYear"]), n(by[("Våle", "Geodata")]["endYear"])) \
+        == (1999, VALE_RAMNES_UNTIL)
+    assert n(by[("Re", "Geodata")]["startYear"]) == RE_FROM
+
+
+def test_municipality_page_timeline_uses_participation_years(dist_dir):
+    """The municipality page's table and timeline show Re in Geodata 2002–2004 (the project
+    ran 1999 – 2004), and Våle in IKT-ledere 2000–2001 (the project is open-ended)."""
+    from tests.test_pages import make_client, row
+
+    client, backend = make_client(dist_dir)
+    try:
+        re_page = client.get("/municipality/re.html").get_data(as_text=True)
+        vale_page = client.get("/municipality/vale.html").get_data(as_text=True)
+    finally:
+        backend.close()
+    assert "2002–2004" in row(re_page, ">Geodata<", after='id="h-participation"')
+    assert "1999" not in row(re_page, ">Geodata<", after='id="h-participation"')
+    assert "2000–2001" in row(vale_page, ">IKT-ledere<", after='id="h-participation"')
+    # the SVG bar of the timeline and its table equivalent
+    assert "<title>Geodata 2002–2004</title>" in re_page
+    assert "<title>Geodata 1999–2004</title>" not in re_page
+    assert "<title>IKT-ledere 2000–2001</title>" in vale_page
