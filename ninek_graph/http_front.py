@@ -89,6 +89,10 @@ LINGER_S = 2.0
 LINGER_BYTES = 16 << 20
 #: How often deadlines are checked (and the arbiter told we are alive), in seconds.
 TICK_S = 1.0
+#: Header fields a request may have, and bytes one field (name and value) may take: as
+#: gunicorn's limit_request_fields and limit_request_field_size were.
+MAX_FIELDS = 100
+MAX_FIELD_BYTES = 8190
 #: Request line and headers beside the query: path, Host, Accept, cookies, a proxy's
 #: headers; generous.
 HEADER_ALLOWANCE = 16 << 10
@@ -164,11 +168,15 @@ class _Parser(HTTPRequestParser):
     one sets the path prefix)."""
 
     script_name: str | None = None
+    _too_many: str | bool = False
 
     def received(self, data: bytes) -> int:
         consumed = super().received(data)
         error = self.error
-        if isinstance(error, RequestHeaderFieldsTooLarge) and not getattr(error, "ours", 0):
+        if isinstance(error, BadRequest) and isinstance(self._too_many, str):
+            self.error = _ours(RequestHeaderFieldsTooLarge(self._too_many))
+            self._too_many = True
+        elif isinstance(error, RequestHeaderFieldsTooLarge) and not getattr(error, "ours", 0):
             limit = self.adj.max_request_header_size - 1
             self.error = _ours(RequestHeaderFieldsTooLarge(
                 f"The request line and headers are longer than this server accepts "
@@ -181,12 +189,15 @@ class _Parser(HTTPRequestParser):
         return consumed
 
     def parse_header(self, header_plus: bytes) -> None:
-        super().parse_header(header_plus)
         start = header_plus.find(b"\r\n")
-        try:
-            lines = get_header_lines(header_plus[start + 2:]) if start >= 0 else []
-        except ParsingError:  # pragma: no cover - super() raised it already
-            return
+        lines = get_header_lines(header_plus[start + 2:]) if start >= 0 else []
+        if len(lines) > MAX_FIELDS or any(len(line) > MAX_FIELD_BYTES for line in lines):
+            self._too_many = (
+                f"The request has more than {MAX_FIELDS} header fields or one longer than "
+                f"{MAX_FIELD_BYTES:,} bytes; this server accepts neither (only the request "
+                f"line may be longer, for a long GET query).")
+            raise ParsingError(self._too_many)
+        super().parse_header(header_plus)
         for line in lines:
             name, _, value = line.partition(b":")
             if name.upper() == b"SCRIPT_NAME":

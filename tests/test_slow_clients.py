@@ -42,6 +42,8 @@ import requests
 from ninek_graph.http_front import (
     HEADERS_TIMEOUT_S,
     IDLE_TIMEOUT_S,
+    MAX_FIELD_BYTES,
+    MAX_FIELDS,
     REQUEST_TIMEOUT_S,
     header_limit,
 )
@@ -466,19 +468,41 @@ def test_longest_get_query_reaches_the_application(server: LiveServer, length: i
 def test_headers_at_the_limit(server: LiveServer):
     """Request line and headers of exactly header_limit() bytes (the blank line that ends
     them included) are read and answered; one byte more is refused with 431 and a message
-    saying why."""
+    saying why. Only the request line may be that long (a long GET query)."""
     port = port_of(server)
     limit = header_limit(MAX_QUERY_LENGTH)
 
     def head_of(size: int) -> bytes:
-        base = request_head(port, "GET", "/health", [("X-Pad", "")])
-        return base[:-4] + b"p" * (size - len(base)) + b"\r\n\r\n"
+        base = request_head(port, "GET", "/health?pad=")
+        at = base.index(b" HTTP/1.1")
+        return base[:at] + b"p" * (size - len(base)) + base[at:]
 
+    assert len(head_of(limit)) == limit
     ok = exchange(port, head_of(limit))
     assert ok.status == 200, (ok.status, ok.text[:300])
     refused = exchange(port, head_of(limit + 1))
     assert refused.status == 431, (refused.status, refused.text[:300])
     assert "request line and headers" in refused.text, refused.text
+
+
+@pytest.mark.parametrize(("fields", "size", "status"), [
+    (MAX_FIELDS, MAX_FIELD_BYTES, 200),
+    (MAX_FIELDS + 1, 10, 431),
+    (3, MAX_FIELD_BYTES + 1, 431),
+])
+def test_header_field_limits(server: LiveServer, fields: int, size: int, status: int):
+    """At most MAX_FIELDS header fields (Host and Connection included), each at most
+    MAX_FIELD_BYTES long ("Name: value"), as gunicorn had it."""
+    port = port_of(server)
+    padding = [(f"X-F{i}", "1") for i in range(fields - 3)]
+    name = "X-Long"
+    padding.append((name, "v" * (size - len(name) - 2)))
+    head = request_head(port, "GET", "/health", padding)
+    assert head.count(b"\r\n") - 2 == fields
+    reply = exchange(port, head)
+    assert reply.status == status, (reply.status, reply.text[:300])
+    if status == 431:
+        assert "header fields" in reply.text, reply.text
 
 
 def test_proxy_headers_from_loopback_only(server: LiveServer):
