@@ -3,7 +3,8 @@
 One blueprint per concern (:mod:`.sparql_view` the SPARQL 1.1 endpoint, :mod:`.queries_view`
 the canned queries). The store back-end is made once per application, before a server forks
 its workers, and answers depend only on the build, so every response carries an ETag derived
-from the build and a client's conditional request is answered with 304.
+from the build and a client's conditional request is answered with 304. Every response gets
+the security headers of :mod:`.page_headers`; request bodies are capped by ``max_request_kib``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import origin, page_headers, security_log
 from . import settings as settings_module
 from .answers import AnswerCache
 from .errors import register_error_handlers
@@ -31,7 +33,12 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     app.config.from_mapping({k.upper(): v for k, v in settings_module.defaults().items()})
     app.config.update({k.upper(): v for k, v in (config or {}).items()})
     app.config["DIST"] = str(app.config.get("DIST") or DIST_DIR)
+    # Flask refuses a longer body with 413 as it reads it (the HTTP front refuses it before,
+    # from its Content-Length; this holds for any server the app runs in).
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("MAX_REQUEST_KIB") or 1024) * 1024
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    security_log.install()
+    origin.warn_if_unset(app.config)
 
     if backend is None:
         from .stores import make_backend
@@ -56,10 +63,8 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
     def health():
         return {"status": "ok", "build": app.extensions["ninek_build"]}
 
-    @app.after_request
-    def common_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    app.add_template_global(page_headers.csp_nonce, "csp_nonce")
+    app.after_request(page_headers.apply)
 
     app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
         app.wsgi_app, app.config["CACHE_ENTRIES"], cache_bytes)

@@ -31,6 +31,7 @@ from .paths import QUERIES_DIR
 PARAM_TYPES = ("string", "key", "integer", "iri")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
+MAX_NAMED = 10  # unknown parameters an error message names (the rest are counted)
 
 
 class ParameterError(QueryError):
@@ -48,12 +49,12 @@ class Parameter:
     default: str | None
     required: bool
     help: str
-
     variable: str = ""  # the query variable bound; empty: the parameter's name
 
     def __post_init__(self) -> None:
         if not self.variable:
             object.__setattr__(self, "variable", self.name)
+
     def bind(self, raw: str | None) -> Term:
         """The RDF term for the raw value (``None``: use the default or fail)."""
         if raw is None or raw == "":
@@ -91,9 +92,11 @@ class CannedQuery:
         unknown = sorted(set(raw) - {p.name for p in self.parameters})
         if unknown:
             expected = ", ".join(p.name for p in self.parameters) or "none"
+            named = ", ".join(name[:60] for name in unknown[:MAX_NAMED])
+            if len(unknown) > MAX_NAMED:
+                named += f" and {len(unknown) - MAX_NAMED:,} more"
             raise ParameterError(
-                f"unknown parameter(s) {', '.join(unknown)} for query {self.name!r}; "
-                f"it takes: {expected}"
+                f"unknown parameter(s) {named} for query {self.name!r}; it takes: {expected}"
             )
         return {p.variable: p.bind(raw.get(p.name)) for p in self.parameters}
 

@@ -125,6 +125,8 @@ class PageBuilder:
     """Builds the dictionaries a page template shows, in one language."""
 
     def __init__(self, index: GraphIndex, lang: str, href):
+        # href(iri) is where a link to iri goes, or None where it must be no link at all
+        # (javascript: and any other IRI not http(s); see ninek_graph/links.py)
         self.index = index
         self.lang = lang
         self.href = href
@@ -520,7 +522,7 @@ class PageBuilder:
             "grants_given": given, "grants_given_total": self.total(given),
             "grants_received": received, "grants_received_total": self.total(received),
             "identifiers": [],
-            "same_as": [{"iri": o, "href": o, "label": short_iri(o)}
+            "same_as": [{"iri": o, "href": self.href(o), "label": short_iri(o)}
                         for o in ix.iris(iri, OWL + "sameAs")],
             "members": self.refs(members),
             "known_members": self.refs(ix.iris(iri, NK + "knownMember")),

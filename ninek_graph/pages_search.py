@@ -7,6 +7,9 @@ compared in three spellings, so that æ, ø and å stay letters of their own (``
 other accents stripped), and with æ→ae, ø→oe, å→aa. Every word of the query must occur
 somewhere in an entity's fields, as a whole word, a word's beginning or inside a word.
 
+At most :data:`MAX_WORDS` distinct words are searched and at most :data:`MAX_QUERY_CHARS`
+characters read: each word costs a scan of the index, outside any query time limit.
+
 Ranking: a match in a title or label counts most (exact title over a title's start over a
 word's start over inside a word), then alternative and hidden labels, then descriptions,
 comments, definitions and evidence. Ties go to the kinds people look for first (projects,
@@ -34,6 +37,11 @@ KIND_ORDER = ("project", "workarea", "municipality", "organisation", "group", "c
               "grant", "saving", "cost", "note", "milestone", "decision", "event", "scheme",
               "dataset", "identifier", "link", "exclusion", "participation", "membership",
               "distribution", "source")
+
+#: Most distinct words one search looks for (the rest are ignored, and the answer says so).
+MAX_WORDS = 10
+#: Most characters of a search text (``/search`` refuses a longer ``q`` with 400).
+MAX_QUERY_CHARS = 500
 
 _SPELLINGS = (
     {"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o"},
@@ -73,10 +81,30 @@ def spellings(text: str) -> list[tuple[str, list[int]]]:
     return [(folded, where)] + [_transliterate(folded, where, t) for t in _SPELLINGS]
 
 
+def query_words(query: str) -> tuple[list[str], int]:
+    """The words of ``query`` that are searched (the first :data:`MAX_WORDS` distinct ones)
+    and how many more it has. Each word costs a scan of the whole index (in three
+    spellings), so a query of a thousand words took half a minute of server time; no one
+    types more than a few. Only the first :data:`MAX_QUERY_CHARS` characters are read."""
+    words: list[str] = []
+    seen: set[str] = set()
+    ignored = 0
+    for word in query[:MAX_QUERY_CHARS].split():
+        key = word.casefold()
+        if key in seen:
+            continue  # the same word again changes nothing but the cost
+        if len(words) == MAX_WORDS:
+            ignored += 1
+            continue
+        seen.add(key)
+        words.append(word)
+    return words, ignored
+
+
 def query_terms(query: str) -> list[set[str]]:
-    """Each word of the query in its spellings (deduplicated)."""
+    """Each searched word of the query (:func:`query_words`) in its spellings."""
     terms = []
-    for word in query.split():
+    for word in query_words(query)[0]:
         variants = {s for s, _ in spellings(word) if s.strip()}
         if variants:
             terms.append(variants)

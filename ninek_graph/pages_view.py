@@ -14,8 +14,10 @@ description directly with ``Content-Location`` because every description then ha
 its own that can be bookmarked, cited and cached without ``Vary``.
 
 Canonical IRIs are mapped to the server's own base in every link and redirect: the
-``public_base`` setting, or, when it is empty, the base URL of the request. The RDF keeps the
-canonical ``https://w3id.org/ninek/`` IRIs, so nothing local leaks into the data.
+``public_base`` setting, or, when it is empty, the base URL of a request to a loopback host
+and a relative path otherwise (:mod:`.origin`). The RDF keeps the canonical
+``https://w3id.org/ninek/`` IRIs, so nothing local leaks into the data. Other IRIs are links
+only when they are http(s) URLs (:mod:`.links`).
 
 Every string from the data reaches the page through Jinja's autoescaping (also inside the
 server-drawn SVG timelines).
@@ -31,17 +33,19 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     redirect,
     render_template,
     request,
     send_file,
 )
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 
-from . import paths, results
+from . import origin, paths, results
 from .answers import Answer, answer_key, cached_answer, not_modified
 from .backend import DATA_GRAPH
 from .execute import PREFIXES
+from .links import linkable
 from .namespaces import BASE
 from .negotiation import NotAcceptable, choose, negotiate
 from .pages_describe import PageBuilder, describe, describe_ontology
@@ -50,7 +54,7 @@ from .pages_home import quality as quality_model
 from .pages_i18n import COOKIE, LANGS, choose_lang, translate
 from .pages_index import DCT, NK, RDFS, GraphIndex, get_index
 from .pages_ontology import document as ontology_model
-from .pages_search import SearchIndex, snippet
+from .pages_search import MAX_QUERY_CHARS, MAX_WORDS, SearchIndex, query_words, snippet
 
 bp = Blueprint("pages", __name__)
 
@@ -64,10 +68,10 @@ RDF_FORMATS = {  # suffix -> media type (the order is the server's preference af
 SUFFIX_OF = {media: suffix for suffix, media in RDF_FORMATS.items()}
 FORMAT_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
 DOWNLOADS = {
-    "ninek.ttl": "text/turtle; charset=utf-8",
+    "ninek.ttl": "text/turtle",  # send_file adds "; charset=utf-8" to text types
     "ninek.nt": "application/n-triples",
     "ninek.jsonld": "application/ld+json",
-    "ontology.ttl": "text/turtle; charset=utf-8",
+    "ontology.ttl": "text/turtle",
     "ontology.nt": "application/n-triples",
 }
 OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
@@ -95,24 +99,25 @@ def _load_index(state) -> None:
 
 # --- language, links -------------------------------------------------------------------------
 def public_base() -> str:
-    """The base URL canonical IRIs map to: the ``public_base`` setting or the request's."""
-    configured = current_app.config.get("PUBLIC_BASE") or ""
-    base = configured or request.url_root
-    return base.rstrip("/") + "/"
+    """The base URL canonical IRIs map to (see :mod:`.origin`: the ``public_base`` setting,
+    a loopback request's root, or else the root path, so a forged Host is never written)."""
+    return origin.public_base()
 
 
-def href(iri: str) -> str:
-    """Where ``iri`` is browsed: canonical IRIs on this server, others as they are."""
+def href(iri: str) -> str | None:
+    """Where ``iri`` is browsed: canonical IRIs on this server, other http(s) IRIs as they
+    are, and anything else (``javascript:``, ``data:``, ``mailto:``...) nowhere: ``None``,
+    which the templates show as text (see :mod:`.links`)."""
     if iri.startswith(BASE):
         return url(iri[len(BASE):])
-    return iri
+    return iri if linkable(iri) else None
 
 
-def local_href(iri: str) -> str:
+def local_href(iri: str) -> str | None:
     """Like :func:`href`, as a path on this server (see :func:`local`)."""
     if iri.startswith(BASE):
         return local(iri[len(BASE):])
-    return iri
+    return iri if linkable(iri) else None
 
 
 def url(path: str) -> str:
@@ -130,7 +135,11 @@ def local(path: str) -> str:
 def _context() -> dict:
     lang = choose_lang()
     other = "en" if lang == "nb" else "nb"
-    args = request.args.to_dict()
+    # The switch keeps the parameters that shape the page (a search's q, a canned query's
+    # values), except on pages kept in the answer cache, whose key holds no query string:
+    # there it would hand one client's ?utm=... (or worse) to everyone after it.
+    args = {} if g.get("ninek_cached_page") else {
+        k: v for k, v in request.args.items() if k != "lang"}
     args["lang"] = other
     from urllib.parse import urlencode
 
@@ -161,6 +170,7 @@ def _html_answer(key_parts: tuple, render) -> Response:
     key = answer_key("page", lang, public_base(), *key_parts)
 
     def compute() -> Answer:
+        g.ninek_cached_page = True  # the page may embed nothing of the query string
         body, headers = render()
         return Answer(body.encode("utf-8"), "text/html; charset=utf-8", tuple(headers))
 
@@ -186,6 +196,12 @@ def search() -> Response:
     media_type = negotiate(request.headers.get("Accept"), [HTML, "application/json"],
                            format_param=request.args.get("format"),
                            format_names={"html": HTML, "json": "application/json"})
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadRequest(f"The search text has {len(query):,} characters; at most "
+                         f"{MAX_QUERY_CHARS} are accepted (and {MAX_WORDS} words searched).")
+    words, ignored = query_words(query)
+    notice = (f"Only the first {MAX_WORDS} words were searched; {ignored:,} more were left "
+              "out." if ignored else "")
     hits, total = current_app.extensions["ninek_pages_search"].search(query) if query else ([],
                                                                                           0)
     b = builder()
@@ -202,13 +218,17 @@ def search() -> Response:
             "score": hit.score,
         })
     if media_type == "application/json":
-        response = current_app.response_class(
-            current_app.json.dumps({"query": query, "total": total, "results": results_list}),
-            content_type="application/json")
+        data = {"query": query, "total": total, "results": results_list,
+                "words_searched": len(words), "words_ignored": ignored}
+        if notice:
+            data["notice"] = notice
+        response = current_app.response_class(current_app.json.dumps(data),
+                                              content_type="application/json")
         response.headers["Vary"] = "Accept"
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
-    body = render_template("pages/search.html", query=query, results=results_list, total=total)
+    body = render_template("pages/search.html", query=query, results=results_list, total=total,
+                           ignored=ignored, max_words=MAX_WORDS)
     response = Response(body, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     response.headers["Link"] = (f'<{url("search")}?q={_quote(query)}&format=json>; '

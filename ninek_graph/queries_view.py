@@ -7,16 +7,20 @@ JSON, XML, CSV or TSV by ``Accept`` or ``format=``. Answers are cached per build
 
 from __future__ import annotations
 
+from collections import Counter
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, current_app, render_template, request
 
-from . import canned, results
+from . import canned, results, security_log
 from .answers import answer_key, cached_answer
-from .backend import QueryError
-from .execute import Request, check, run, to_answer
-from .html_results import table_context
+from .backend import QueryError, QueryTimeout
+from .client import ensure_present
+from .execute import Request, check, run
+from .html_results import table
 from .negotiation import negotiate
-from .pages_view import url
-from .sparql_view import decode_pairs
+from .pages_view import local, url
+from .sparql_view import answered, decode_pairs
 
 bp = Blueprint("queries", __name__)
 HTML = "text/html"
@@ -60,40 +64,52 @@ def run_canned(name: str, raw: dict[str, str]):
 @bp.get("/queries/<name>")
 def show(name: str) -> Response:
     query = canned.get(name)
-    pairs = decode_pairs(request.query_string)  # invalid UTF-8 is a 400, not U+FFFD
+    # invalid UTF-8 is a 400, not U+FFFD; more than MAX_PARAMETERS parameters are a 400
+    pairs = decode_pairs(request.query_string)
+    counts = Counter(k for k, _ in pairs)  # one pass: the check was quadratic
+    repeated = next((k for k, n in counts.items() if n > 1), None)
+    if repeated is not None:
+        raise canned.ParameterError(f"parameter {repeated!r} is given more than once")
     raw = {k: v for k, v in pairs if k != "format"}
-    for key in {k for k, _ in pairs}:
-        if sum(1 for k, _ in pairs if k == key) > 1:
-            raise canned.ParameterError(f"parameter {key!r} is given more than once")
+    wanted = dict(pairs).get("format")
+    if wanted == results.SPREADSHEET_NAME:
+        key = answer_key("canned", name, sorted(raw.items()), wanted)
+        return cached_answer(key, lambda: answered(run_canned(name, raw)[2], wanted))
     offered = [f.media_type for f in results.formats_for("SELECT")]
     media_type = negotiate(request.headers.get("Accept"), [HTML] + offered,
-                           format_param=dict(pairs).get("format"),
+                           format_param=wanted,
                            format_names={**results.format_names("SELECT"), "html": HTML})
     if media_type == HTML:
         return _html(query, raw)
     key = answer_key("canned", name, sorted(raw.items()), media_type)
-    return cached_answer(key, lambda: to_answer(run_canned(name, raw)[2], media_type))
+    return cached_answer(key, lambda: answered(run_canned(name, raw)[2], media_type))
 
 
 def _html(query: canned.CannedQuery, raw: dict[str, str]) -> Response:
     missing = [p.name for p in query.parameters if p.required and not raw.get(p.name)]
-    context: dict = {"query": query, "values": raw, "missing": missing, "error": None}
+    context: dict = {"query": query, "values": raw, "missing": missing, "error": None,
+                     "downloads": _downloads(query.name, raw)}
     status = 200
     if not missing or not raw:
         try:
             if not missing:
                 _, _, outcome = run_canned(query.name, raw)
-                context["table"] = table_context(outcome)
+                ensure_present()
+                context["table"] = table(
+                    outcome, max_cells=int(current_app.config["HTML_MAX_CELLS"]),
+                    root=local(""), downloads=context["downloads"][:3])
         except QueryError as error:
             context["error"] = error.message
             status = error.status
+            security_log.record(status, error.message,
+                                event="timeout" if isinstance(error, QueryTimeout) else None)
     elif missing:
         context["error"] = "Missing required parameter(s): " + ", ".join(missing)
         status = 400
     response = Response(render_template("queries/query.html", **context), status=status,
                         content_type="text/html; charset=utf-8")
     alternates = ", ".join(
-        f'</queries/{query.name}?format={fmt}>; rel="alternate"; type="{mt}"'
+        f'<{local("queries/" + query.name)}?format={fmt}>; rel="alternate"; type="{mt}"'
         for fmt, mt in (("json", "application/sparql-results+json"), ("csv", "text/csv"),
                         ("tsv", "text/tab-separated-values"),
                         ("xml", "application/sparql-results+xml"))
@@ -101,3 +117,14 @@ def _html(query: canned.CannedQuery, raw: dict[str, str]) -> Response:
     response.headers["Link"] = alternates
     response.headers["Vary"] = "Accept"
     return response
+
+
+DOWNLOADS = (("CSV", "csv"), ("CSV for spreadsheets", results.SPREADSHEET_NAME),
+             ("JSON", "json"), ("TSV", "tsv"), ("XML", "xml"))
+
+
+def _downloads(name: str, raw: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, link) of the whole answer in each format, with the page's parameters."""
+    base = local("queries/" + name) + "?"
+    return [(label, base + urlencode([*raw.items(), ("format", fmt)]))
+            for label, fmt in DOWNLOADS]

@@ -45,6 +45,20 @@ def _reject_constant(name: str):
     raise ReconcileInputError(f"`queries` is not valid JSON: {name} is not a JSON number.")
 
 
+#: Most digits of a JSON integer in a batch: limits and years need a few; Python refuses to
+#: read more than 4300 with a message about its own internals.
+MAX_DIGITS = 18
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise ReconcileInputError(
+            f"`queries` holds a number with {digits:,} digits; numbers in a batch have at "
+            f"most {MAX_DIGITS} digits.")
+    return int(text)
+
+
 def parse_batch(text: str) -> dict[str, Query]:
     """A reconciliation query batch from its JSON text, checked field by field."""
     if len(text) > MAX_BATCH_CHARS:
@@ -52,7 +66,7 @@ def parse_batch(text: str) -> dict[str, Query]:
             f"`queries` has {len(text):,} characters; at most {MAX_BATCH_CHARS:,} are "
             f"accepted. Send at most {MAX_BATCH} queries per batch.")
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        raw = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         raise ReconcileInputError(
             f"`queries` is not valid JSON: {error.msg} at line {error.lineno}, column "

@@ -18,11 +18,13 @@ dump once, when the blueprint is registered (see :mod:`.reconcile_index`); the d
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from . import __version__
+from . import __version__, page_headers, security_log
+from .origin import public_base
 from .paths import DIST_DIR
 from .reconcile import (
     BASE,
@@ -47,6 +49,9 @@ bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 EXTENSION = "ninek_reconcile"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PREVIEW_SIZE = (400, 200)
+_DIGITS = re.compile(r"[0-9]+")
+_MAX_DIGITS = 18  # a cursor or limit past this is "more than everything"
+_HUGE = 10**_MAX_DIGITS
 
 
 @bp.record
@@ -88,6 +93,7 @@ def cors(response: Response) -> Response:
 @bp.errorhandler(ReconcileInputError)
 def on_input_error(error: ReconcileInputError):
     titles = {400: "Bad Request", 415: "Unsupported Media Type", 503: "Service Unavailable"}
+    security_log.record(error.status, error.message)
     response = jsonify(status=error.status, error=titles.get(error.status, "Error"),
                        message=error.message)
     response.status_code = error.status
@@ -111,9 +117,9 @@ def _single(params, name: str, *, required: bool = False) -> str | None:
 
 
 def _base() -> str:
-    """Where this server is reached: the ``public_base`` setting, else the request's root."""
-    base = current_app.config.get("PUBLIC_BASE") or request.url_root
-    return base if base.endswith("/") else base + "/"
+    """Where this server is reached (:func:`.origin.public_base`: the ``public_base``
+    setting, a loopback request's root, or else a root-relative path)."""
+    return public_base()
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -179,8 +185,7 @@ def preview() -> Response:
         view_url=_base() + entity.id if entity else "",
     )
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    return page_headers.preview(response)  # framed by OpenRefine: no frame-ancestors rule
 
 
 def _paging() -> tuple[str, int, int]:
@@ -191,10 +196,12 @@ def _paging() -> tuple[str, int, int]:
         if raw is None:
             numbers[name] = default
             continue
-        if not raw.strip().isdigit():
-            raise ReconcileInputError(f"Parameter `{name}` must be a non-negative integer, "
-                                      f"not {raw[:40]!r}.")
-        numbers[name] = int(raw) if top is None else min(int(raw), top)
+        digits = raw.strip()
+        if not _DIGITS.fullmatch(digits):  # ASCII only: str.isdigit() takes "²", int() not
+            raise ReconcileInputError(f"Parameter `{name}` must be a non-negative integer "
+                                      f"(digits 0-9), not {raw[:40]!r}.")
+        number = int(digits) if len(digits) <= _MAX_DIGITS else _HUGE
+        numbers[name] = number if top is None else min(number, top)
     return prefix, numbers["cursor"], max(numbers["limit"], 1)
 
 

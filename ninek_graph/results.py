@@ -8,6 +8,9 @@ and RDF/XML through pyoxigraph's serializers. The writers are hand-made because 
 details general libraries get wrong: CSV's CRLF line ends and RFC 4180 quoting, TSV's Turtle
 terms and ``?var`` header, XML's escaping of carriage returns.
 
+:func:`to_spreadsheet_csv` is the CSV download for spreadsheet programs (``format=
+csv-spreadsheet``), protected against formula injection; the standard CSV and TSV stay exact.
+
 :func:`parse_json_results` reads the JSON format back into a :class:`QueryOutcome`, for the
 back-end that talks to a remote endpoint.
 """
@@ -243,6 +246,37 @@ def to_csv(outcome: QueryOutcome) -> bytes:
     lines = [",".join(_csv_field(v) for v in outcome.variables)]
     lines += [",".join(_csv_field(_csv_value(t)) for t in row) for row in outcome.rows]
     return "".join(line + "\r\n" for line in lines).encode("utf-8")
+
+
+# --- CSV for spreadsheet programs --------------------------------------------------------------
+#: The ``format=`` name of :func:`to_spreadsheet_csv` (``/sparql`` and ``/queries/NAME``).
+SPREADSHEET_NAME = "csv-spreadsheet"
+#: What a spreadsheet program reads as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """``value`` as a spreadsheet shows it but never evaluates it: a cell starting with
+    = + - @ (or a tab or carriage return) gets a leading single quote, which Excel and
+    LibreOffice read as "this is text" and do not show; a plain number (``-5``, ``+3.5``)
+    is left alone, since a spreadsheet reads it as the number it is."""
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def to_spreadsheet_csv(outcome: QueryOutcome) -> bytes:
+    """CSV for spreadsheet programs (OWASP's advice against formula injection): the W3C CSV
+    of :func:`to_csv` with every cell passed through :func:`spreadsheet_cell`, and a UTF-8
+    byte order mark, without which Excel reads UTF-8 as a legacy code page (ø, æ, å
+    garbled). It alters data (the quotes and the BOM), which is why it is a download of its
+    own and ``text/csv`` stays the standard format."""
+    _require_select(outcome, "CSV")
+    lines = [",".join(_csv_field(spreadsheet_cell(v)) for v in outcome.variables)]
+    lines += [",".join(_csv_field(spreadsheet_cell(_csv_value(t))) for t in row)
+              for row in outcome.rows]
+    return ("\ufeff" + "".join(line + "\r\n" for line in lines)).encode("utf-8")
 
 
 _TURTLE_NUMBER = {

@@ -39,6 +39,10 @@ SETTINGS = (
     Setting("max_rows", 10_000,
             "Most result rows (or triples) one answer carries; a longer answer is cut and "
             "says so in the X-Ninek-Truncated header and, in HTML, on the page."),
+    Setting("html_max_cells", 20_000,
+            "Most cells an HTML answer page (/sparql, /queries/NAME) shows: the first rows "
+            "that fit (at least one), with a notice and links to the whole answer in "
+            "CSV/JSON. Laying out a page costs server time after the query is done."),
     Setting("max_query_length", 20_000,
             "Most characters a query text may have; a longer one gets 400."),
     Setting("max_request_kib", 1024,

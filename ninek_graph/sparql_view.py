@@ -9,15 +9,17 @@ Service Description). Every query passes :mod:`.sparql_guard` before any engine 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from . import results
-from .answers import answer_key, cached_answer
+from .answers import Answer, answer_key, cached_answer
 from .backend import QueryError, UpdateRefused
+from .client import ensure_present
 from .execute import PREFIXES, Request, check, run, to_answer
 from .negotiation import negotiate
+from .origin import public_base
 from .service_description import service_description
 
 bp = Blueprint("sparql", __name__)
@@ -26,6 +28,7 @@ HTML = "text/html"
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+MAX_PARAMETERS = 400
 
 
 class ProtocolError(QueryError):
@@ -37,9 +40,18 @@ class UnsupportedMediaType(QueryError):
 
 
 def decode_pairs(raw: bytes) -> list[tuple[str, str]]:
-    """Decode a query string or form body once, strictly as UTF-8."""
+    """Decode a query string or form body once, strictly as UTF-8, refusing more than
+    :data:`MAX_PARAMETERS` parameters before parsing any (their checks are linear, but a
+    URL of thousands of parameters is no request a person or a SPARQL client makes)."""
     try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("The request is not valid UTF-8 (after percent-decoding).") from None
+    count = sum(1 for piece in text.split("&") if piece)
+    if count > MAX_PARAMETERS:
+        raise ProtocolError(f"The request has {count:,} parameters; at most {MAX_PARAMETERS} "
+                            "are accepted.")
+    try:
         return parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
     except UnicodeDecodeError:
         raise ProtocolError("The request is not valid UTF-8 (after percent-decoding).") from None
@@ -131,21 +143,57 @@ def endpoint() -> Response:
     offered = [f.media_type for f in results.formats_for(info.form)]
     browser_offer = offered + [HTML]
     names = {**results.format_names(info.form), "html": HTML}
+    wanted = _format(pairs, names)
+    request_ = Request(query, (), default_graphs, named_graphs)
+    if wanted == results.SPREADSHEET_NAME and info.form == "SELECT":
+        key = answer_key("sparql", query, default_graphs, named_graphs, wanted)
+        return cached_answer(key, lambda: answered(run(request_), wanted))
     media_type = negotiate(
-        request.headers.get("Accept"), browser_offer,
-        format_param=_format(pairs, names), format_names=names,
+        request.headers.get("Accept"), browser_offer, format_param=wanted, format_names=names,
     )
     key = answer_key("sparql", query, default_graphs, named_graphs, media_type)
-    request_ = Request(query, (), default_graphs, named_graphs)
     if media_type == HTML:  # a page for people: rendered each time, not cached
-        return _html_results(query, run(request_), key)
-    return cached_answer(key, lambda: to_answer(run(request_), media_type))
+        return _html_results(query, run(request_), key, default_graphs, named_graphs)
+    return cached_answer(key, lambda: answered(run(request_), media_type))
 
 
-def _html_results(query: str, outcome, key: str) -> Response:
-    from .html_results import table_context
+def answered(outcome, media_type: str) -> Answer:
+    """The answer to send, unless the client left while the query ran (then nothing is
+    written: see :mod:`.client`). ``media_type`` may also be
+    :data:`.results.SPREADSHEET_NAME`, the CSV for spreadsheet programs."""
+    ensure_present()
+    if media_type == results.SPREADSHEET_NAME:
+        return spreadsheet_answer(outcome)
+    return to_answer(outcome, media_type)
 
-    body = render_template("sparql/results.html", query=query, **table_context(outcome))
+
+def spreadsheet_answer(outcome) -> Answer:
+    """``format=csv-spreadsheet``: CSV whose cells a spreadsheet cannot run as formulas
+    (:func:`.results.to_spreadsheet_csv`), as a file download."""
+    headers = [("Access-Control-Allow-Origin", "*"),
+               ("Content-Disposition", 'attachment; filename="answer.csv"')]
+    if outcome.truncated:
+        headers.append(("X-Ninek-Truncated", "true"))
+    return Answer(results.to_spreadsheet_csv(outcome), results.CSV.content_type,
+                  tuple(headers))
+
+
+def _html_results(query: str, outcome, key: str, default_graphs: tuple[str, ...],
+                  named_graphs: tuple[str, ...]) -> Response:
+    from .html_results import table
+    from .pages_view import local
+
+    ensure_present()
+    dataset = [("default-graph-uri", g) for g in default_graphs] + [
+        ("named-graph-uri", g) for g in named_graphs]
+    formats = ([("CSV", "csv"), ("CSV for spreadsheets", results.SPREADSHEET_NAME),
+                ("JSON", "json")] if outcome.form == "SELECT" else [("Turtle", "ttl"),
+                                                                   ("N-Triples", "nt")])
+    downloads = [(label, local("sparql") + "?" + urlencode(
+        [("query", query), *dataset, ("format", fmt)])) for label, fmt in formats]
+    answer = table(outcome, max_cells=int(current_app.config["HTML_MAX_CELLS"]),
+                   root=local(""), downloads=downloads)
+    body = render_template("sparql/results.html", query=query, table=answer)
     response = Response(body, content_type="text/html; charset=utf-8")
     response.set_etag(key)
     response.headers["Vary"] = "Accept"
@@ -167,7 +215,7 @@ def _service_description() -> Response:
             render_template("sparql/endpoint.html", queries=all_queries(), prefixes=PREFIXES),
             content_type="text/html; charset=utf-8",
         )
-    graph = service_description(request.url_root.rstrip("/") + "/sparql")
+    graph = service_description(public_base() + "sparql")  # never a forged Host
     body = graph.serialize(format={"text/turtle": "turtle", "application/n-triples": "nt",
                                    "application/ld+json": "json-ld",
                                    "application/rdf+xml": "xml"}[media_type], encoding="utf-8")

@@ -197,9 +197,14 @@ def test_public_base_maps_links_and_redirects(dist_dir):
 
 
 def test_request_host_is_used_without_public_base(client):
+    """Only a loopback Host is believed; any other gets a relative Location (a forged Host
+    must not reach a redirect: ninek_graph/origin.py, tests/test_web_security.py)."""
+    response = client.get("/project/geodata", base_url="http://127.0.0.1:8080",
+                          headers={"Accept": BROWSER})
+    assert response.headers["Location"] == "http://127.0.0.1:8080/project/geodata.html"
     response = client.get("/project/geodata", base_url="http://graph.example:8080",
                           headers={"Accept": BROWSER})
-    assert response.headers["Location"] == "http://graph.example:8080/project/geodata.html"
+    assert response.headers["Location"] == "/project/geodata.html"
 
 
 @pytest.mark.parametrize("accept,target", [

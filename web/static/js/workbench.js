@@ -57,10 +57,13 @@
     const textarea = $("wb-query");
     if (!CM) return; // the bundle did not load: the plain textarea still works
     const runKey = CM.keymap.of([{ key: "Mod-Enter", run: () => { run(); return true; } }]);
+    // The page's Content-Security-Policy admits the editor's <style> element by this nonce.
+    const nonce = (document.querySelector('meta[name="ninek-csp-nonce"]') || {}).content || "";
     editor = new CM.EditorView({
       state: CM.EditorState.create({
         doc: textarea.value,
         extensions: [
+          CM.EditorView.cspNonce.of(nonce),
           runKey,
           CM.lineNumbers(), CM.highlightActiveLineGutter(), CM.highlightSpecialChars(),
           CM.history(), CM.drawSelection(), CM.indentOnInput(), CM.bracketMatching(),
