@@ -84,8 +84,9 @@ SETTINGS = (
             "Directory of the built dumps the server loads (empty: dist/ in the repository)."),
     Setting("public_base", "",
             "Base URL the server is reached at (e.g. https://example.org/ninek/); empty: "
-            "taken from each request's Host. Canonical IRIs (https://w3id.org/ninek/...) "
-            "are mapped to it in links and redirects."),
+            "the Host of a request to a loopback address, relative paths for any other (a "
+            "forged Host is never written). Canonical IRIs (https://w3id.org/ninek/...) "
+            "are mapped to it in links and redirects. Set it in every deployment."),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
