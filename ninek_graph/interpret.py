@@ -38,13 +38,13 @@ AGENT_KEYS = {"agent", "role", "text", "certainty", "reason"}
 MONEY_KINDS = {"grant", "cost", "saving"}
 MONEY_KEYS = {
     "kind", "amount", "amount_text", "approximate", "estimated", "funder", "recipients",
-    "start", "end", "purpose", "text", "full_funding", "approved", "same_as",
+    "start", "end", "purpose", "text", "full_funding", "approved", "same_as", "certainty",
 }
 LINK_KEYS = {"from", "relation", "to", "text", "certainty"}
-MILESTONE_KEYS = {"kind", "state", "date", "season", "text"}
+MILESTONE_KEYS = {"kind", "state", "date", "season", "text", "certainty"}
 NOTE_KEYS = {"kind", "text", "note"}
-DECISION_KEYS = {"agent", "outcome", "text"}
-ORG_LINK_KEYS = {"relation", "agent", "year", "text"}
+DECISION_KEYS = {"agent", "outcome", "text", "certainty"}
+ORG_LINK_KEYS = {"relation", "agent", "year", "text", "certainty"}
 CERTAINTIES = {"stated", "inferred"}
 
 
@@ -244,17 +244,20 @@ class _RowChecker:
             if milestone.get("state") not in {"delivered", "due"}:
                 self.fail("a milestone's state must be 'delivered' or 'due'")
             self.evidence(milestone["text"], "a milestone")
+            self.certainty(milestone, "a milestone")
         for decision in entry.get("decisions", []):
             self.keys(decision, DECISION_KEYS, "a decision")
             self.agent(decision["agent"], "a decision")
             self.concept("decision-outcome", decision["outcome"], "decision outcome")
             self.evidence(decision["text"], "a decision")
+            self.certainty(decision, "a decision")
         for link in entry.get("organisation_links", []):
             self.keys(link, ORG_LINK_KEYS, "an organisation link")
             if link["relation"] not in {"founded", "dissolved", "transferred-to"}:
                 self.fail(f"unknown organisation relation {link['relation']!r}")
             self.agent(link["agent"], "an organisation link")
             self.evidence(link["text"], "an organisation link")
+            self.certainty(link, "an organisation link")
         for note in entry.get("notes", []):
             self.keys(note, NOTE_KEYS, "a note")
             self.concept("note-kind", note["kind"], "note kind")
@@ -286,6 +289,7 @@ class _RowChecker:
                 self.keys(agent, AGENT_KEYS, f"participants.{key}")
                 self.agent(agent["agent"], f"participants.{key}")
                 self.evidence(agent["text"], f"participant {agent['agent']}")
+                self.certainty(agent, f"participants.{key}")
                 if "role" in agent:
                     self.concept("role", agent["role"], "role")
         if "minus" in participants and "all_members" not in participants:
@@ -316,6 +320,7 @@ class _RowChecker:
         if money.get("kind") not in MONEY_KINDS:
             self.fail(f"money kind must be one of {sorted(MONEY_KINDS)}")
         self.evidence(money["text"], f"a {money['kind']}")
+        self.certainty(money, f"a {money['kind']}")
         if "same_as" in money:
             return
         amount = money.get("amount")

@@ -65,6 +65,13 @@ KINDS = (
     "distribution",
     "decision",
     "link",
+    "classification",
+    "receipt",
+    "outcome",
+    "figure",
+    "unnamed",
+    "post",
+    "recognition",
 )
 
 

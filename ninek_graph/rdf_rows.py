@@ -129,9 +129,7 @@ class RowBuilder:
             self.period(self.entry["period"])
         for scheme, prop in (("result", NK.result), ("status", NK.status)):
             if scheme in self.entry:
-                value = self.entry[scheme]
-                concept_id = value if isinstance(value, str) else value["concept"]
-                self.add(s, prop, concept(scheme, concept_id))
+                self.classification(scheme, prop, self.entry[scheme])
         self.participants(self.entry.get("participants", {}))
         for role in self.entry.get("roles", []):
             self.participation(role["agent"], role["role"], role["text"],
@@ -150,6 +148,20 @@ class RowBuilder:
             add_note(self.graph, iri("note", f"line-{self.row.line}-{number}"), note["kind"],
                      note["note"], note["text"], self.source, s)
         g.add((s, NK.sourceLine, Literal(self.row.line)))
+
+    def classification(self, scheme: str, prop: URIRef, value: Any) -> None:
+        """The direct statement (project nk:status concept) and its qualified node, which
+        carries the evidence and the certainty: a status read from a shifted column is
+        inferred, and says so."""
+        value = {"concept": value} if isinstance(value, str) else value
+        target = concept(scheme, value["concept"])
+        self.add(self.subject, prop, target)
+        node = iri("classification", self.entry["id"], scheme)
+        self.traced(node, NK.Classification, value.get("text") or self.row.fields[scheme].strip(),
+                    value.get("certainty", "stated"))
+        self.add(node, NK.project, self.subject)
+        self.add(node, NK.column, prop)
+        self.add(node, NK.concept, target)
 
     def period(self, period: dict[str, Any]) -> None:
         self.add(self.subject, NK.startYear, year(period["start"]))
@@ -182,7 +194,7 @@ class RowBuilder:
         for minus in participants.get("minus", []):
             agent = agent_iri(self.interpretation, minus["agent"])
             node = iri("exclusion", self.entry["id"], minus["agent"])
-            self.traced(node, NK.Exclusion, minus["text"])
+            self.traced(node, NK.Exclusion, minus["text"], minus.get("certainty", "stated"))
             self.add(node, NK.project, self.subject)
             self.add(node, PROV.agent, agent)
             if "reason" in minus:
@@ -288,13 +300,14 @@ class RowBuilder:
             self.add(node, PROV.wasDerivedFrom, self.source)
             return
         node = iri(kind, f"{self.entry['id']}-{number}")
-        self.traced(node, MONEY_CLASSES[kind], money["text"])
+        certainty = money.get("certainty", "stated")
+        self.traced(node, MONEY_CLASSES[kind], money["text"], certainty)
         self.add(node, NK.project, self.subject)
         if kind == "grant":
             self.add(node, SCHEMA.fundedItem, self.subject)
             funder = agent_iri(self.interpretation, money["funder"])
             self.add(node, SCHEMA.funder, funder)
-            self.participation(money["funder"], "funder", money["text"])
+            self.participation(money["funder"], "funder", money["text"], certainty)
             self.add(node, NK.fullFunding, Literal(bool(money.get("full_funding"))))
         if "amount" in money:
             amount = URIRef(f"{node}#amount")
@@ -310,10 +323,7 @@ class RowBuilder:
         else:
             self.add(node, NK.qualitative, Literal(True))
         for recipient in money.get("recipients", []):
-            agent = agent_iri(self.interpretation, recipient["agent"])
-            self.add(node, NK.recipient, agent)
-            self.participation(recipient["agent"], "grant-recipient", recipient["text"],
-                               recipient.get("certainty", "stated"))
+            self.recipient(node, recipient)
         if "start" in money:
             self.add(node, NK.startYear, year(money["start"]))
             self.add(node, NK.endYear, year(money["end"]))
@@ -325,6 +335,19 @@ class RowBuilder:
         label = {"grant": "Tilskudd", "cost": "Kostnad", "saving": "Besparelse"}[kind]
         first_evidence = evidence_texts(money["text"])[0]
         self.add(node, RDFS.label, Literal(f"{label}: {first_evidence}", lang="nb"))
+
+    def recipient(self, grant: URIRef, recipient: dict[str, Any]) -> None:
+        """nk:recipient on the grant, qualified by an nk:Receipt that carries the evidence
+        and the certainty (the recipients "til kommunene" are read, not named), and the
+        recipient's participation in the project."""
+        agent = agent_iri(self.interpretation, recipient["agent"])
+        certainty = recipient.get("certainty", "stated")
+        self.add(grant, NK.recipient, agent)
+        receipt = iri("receipt", str(grant).rsplit("/", 1)[1], recipient["agent"])
+        self.traced(receipt, NK.Receipt, recipient["text"], certainty)
+        self.add(grant, NK.qualifiedRecipient, receipt)
+        self.add(receipt, PROV.agent, agent)
+        self.participation(recipient["agent"], "grant-recipient", recipient["text"], certainty)
 
     def link(self, link: dict[str, Any]) -> None:
         source_id, target_id = link.get("from", self.entry["id"]), link["to"]
@@ -342,7 +365,7 @@ class RowBuilder:
     def organisation_link(self, link: dict[str, Any]) -> None:
         agent = agent_iri(self.interpretation, link["agent"])
         node = iri("link", f"{self.entry['id']}--{link['relation']}--{link['agent']}")
-        self.traced(node, NK.OrganisationLink, link["text"])
+        self.traced(node, NK.OrganisationLink, link["text"], link.get("certainty", "stated"))
         self.add(node, NK.fromEntity, self.subject)
         self.add(node, NK.toEntity, agent)
         self.add(node, NK.relation, concept("organisation-relation", link["relation"]))
@@ -352,7 +375,7 @@ class RowBuilder:
 
     def milestone(self, milestone: dict[str, Any], number: int) -> None:
         node = iri("milestone", f"{self.entry['id']}-{number}")
-        self.traced(node, NK.Milestone, milestone["text"])
+        self.traced(node, NK.Milestone, milestone["text"], milestone.get("certainty", "stated"))
         self.add(node, NK.project, self.subject)
         self.add(node, NK.milestoneKind, Literal(milestone["kind"]))
         self.add(node, NK.delivered, Literal(milestone["state"] == "delivered"))
@@ -364,7 +387,8 @@ class RowBuilder:
 
     def decision(self, decision: dict[str, Any]) -> None:
         node = iri("decision", self.entry["id"], decision["agent"])
-        self.traced(node, NK.CouncilDecision, decision["text"])
+        self.traced(node, NK.CouncilDecision, decision["text"],
+                    decision.get("certainty", "stated"))
         self.add(node, NK.project, self.subject)
         self.add(node, PROV.agent, agent_iri(self.interpretation, decision["agent"]))
         self.add(node, NK.outcome, concept("decision-outcome", decision["outcome"]))
