@@ -359,3 +359,61 @@ def test_grants_say_which_recipients_are_read_not_named(graph):
     cell = ROWS[39].fields["participants"]
     named = {n for n in ("Stokke", "Horten", "Tønsberg") if mentions(cell, n)}
     assert got == {"Høgskolen i Vestfold": "stated", **{m: "inferred" for m in named}}
+
+
+# --- 3. the rule for "9k" ------------------------------------------------------------------
+
+MEMBERS_FROM_2002 = {"Tønsberg", "Nøtterøy", "Tjøme", "Stokke", "Andebu", "Re", "Horten",
+                     "Holmestrand", "Hof"}  # the nine of the document (lines 74-76, 60)
+
+
+def test_9k_alone_means_every_member(run):
+    """Line 38, 'IKT-skole', lists '9k' alone: every member of 2003 on takes part, as for
+    'Alle'; it appears for each in municipality-projects and in the participation matrix."""
+    lines = [r for r in PROJECT_ROWS if r.fields["participants"].strip().lower() == "9k"]
+    assert [r.line for r in lines] == [38]
+    row = lines[0]
+    start, end = period(row.line)
+    pairs = {(r["municipalityLabel"], r["title"]): r for r in run("participation-matrix")}
+    for name in MEMBERS_FROM_2002:
+        assert (name, row.title) in pairs, name
+        got = {r["title"]: r for r in run("municipality-projects", municipality=name)}
+        assert (n(got[row.title]["startYear"]), n(got[row.title]["endYear"])) == (start, end)
+        assert got[row.title]["certainty"] == "inferred"
+    assert {m for m, t in pairs if t == row.title} == MEMBERS_FROM_2002
+    # the cooperation the word names stays a participant
+    orgs = {r["title"] for r in run("organisation-projects", organisation="9k")}
+    assert row.title in orgs
+
+
+def test_9k_opening_the_list_with_the_municipalities_involved(run):
+    """Line 32: '9K samt HVE, SIV, VIV, Uninett ABC' and 'kommunene tett involvert': the
+    members of 2003 take part, as in line 38."""
+    row = ROWS[32]
+    assert row.fields["participants"].startswith("9K samt")
+    assert "kommunene tett involvert" in row.fields["working_form"]
+    pairs = {(r["municipalityLabel"], r["title"]) for r in run("participation-matrix")}
+    assert {m for m, t in pairs if t == row.title} == MEMBERS_FROM_2002
+
+
+def test_9k_beside_named_members_is_the_cooperation(run):
+    """Line 21: '9K, Tønsberg, Horten, Stokke, ...': the members named beside "9K" are the
+    municipalities that take part; "9K" is the cooperation, not all members."""
+    row = ROWS[21]
+    cell = row.fields["participants"]
+    assert cell.startswith("9K, ")
+    named = {m for m in MEMBERS_FROM_2002 | {"Våle", "Ramnes"} if mentions(cell, m)}
+    assert named == {"Tønsberg", "Horten", "Stokke"}
+    pairs = {(r["municipalityLabel"], r["title"]) for r in run("participation-matrix")}
+    assert {m for m, t in pairs if t == row.title} == named
+
+
+def test_the_published_rule_names_the_9k_rows(graph):
+    from rdflib import URIRef
+
+    note = URIRef(BASE + "note/assumption-all-members-over-the-period")
+    text = str(graph.value(note, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")))
+    assert '"9k"' in text and "line 38" in text and "line 32" in text and "line 21" in text
+    lines = {int(str(o).rsplit("/", 1)[1]) for o in graph.objects(
+        note, URIRef("https://w3id.org/ninek/def#supportedBy"))}
+    assert {21, 32, 38} <= lines
