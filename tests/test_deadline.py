@@ -50,7 +50,7 @@ def assert_on_time(elapsed: float, limit: float) -> None:
         f"stopped after {elapsed:.3f} s: the limit is {limit} s (bound {limit * SLACK:.2f} s)")
 
 
-@pytest.mark.parametrize("limit", [0.5, 1.0])
+@pytest.mark.parametrize("limit", [1.0, 2.0])
 def test_the_pool_stops_a_hanging_worker_at_the_limit(limit):
     with WorkerPool(sleeper, size=1) as pool:
         assert pool.run(("sleep", 0), timeout=10) == "slept"  # forked and ready
