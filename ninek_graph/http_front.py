@@ -148,8 +148,17 @@ class _Proxies:
                     logger.warning("forwarded_allow_ips: %r is not an address", entry)
         self.scheme_headers = [("HTTP_" + name.upper().replace("-", "_"), value)
                                for name, value in cfg.secure_scheme_headers.items()]
+        self._known: dict[str, bool] = {}
 
     def trusts(self, address: str) -> bool:
+        known = self._known.get(address)
+        if known is None:
+            known = self._known[address] = self._trusts(address)
+            if len(self._known) > 4096:  # peers come and go; keep the memo small
+                self._known.clear()
+        return known
+
+    def _trusts(self, address: str) -> bool:
         if self.anyone:
             return True
         try:
@@ -163,50 +172,50 @@ class _Proxies:
 
 # -- parsing ---------------------------------------------------------------------------------
 class _Parser(HTTPRequestParser):
-    """waitress's parser, with refusals that say which limit was met, and the ``SCRIPT_NAME``
-    header kept aside (waitress drops every header name with an underscore; a trusted proxy's
-    one sets the path prefix)."""
+    """waitress's parser, with limits on header fields, refusals that say which limit was
+    met, and the ``SCRIPT_NAME`` header kept aside (waitress drops every header name with an
+    underscore; a trusted proxy's one sets the path prefix)."""
 
     script_name: str | None = None
-    _too_many: str | bool = False
+    _fields_problem: str | None = None
 
     def received(self, data: bytes) -> int:
         consumed = super().received(data)
         error = self.error
-        if isinstance(error, BadRequest) and isinstance(self._too_many, str):
-            self.error = _ours(RequestHeaderFieldsTooLarge(self._too_many))
-            self._too_many = True
-        elif isinstance(error, RequestHeaderFieldsTooLarge) and not getattr(error, "ours", 0):
+        if error is None or getattr(error, "explained", False):
+            return consumed
+        if self._fields_problem is not None:
+            error = RequestHeaderFieldsTooLarge(self._fields_problem)
+        elif isinstance(error, RequestHeaderFieldsTooLarge):
             limit = self.adj.max_request_header_size - 1
-            self.error = _ours(RequestHeaderFieldsTooLarge(
+            error = RequestHeaderFieldsTooLarge(
                 f"The request line and headers are longer than this server accepts "
-                f"({limit:,} bytes). Send a long SPARQL query in the body of a POST."))
-        elif isinstance(error, RequestEntityTooLarge) and not getattr(error, "ours", 0):
+                f"({limit:,} bytes). Send a long SPARQL query in the body of a POST.")
+        elif isinstance(error, RequestEntityTooLarge):
             limit = self.adj.max_request_body_size - 1
-            self.error = _ours(RequestEntityTooLarge(
+            error = RequestEntityTooLarge(
                 f"The request body is larger than this server accepts ({limit >> 10:,} KiB, "
-                f"the max_request_kib setting)."))
+                f"the max_request_kib setting).")
+        error.explained = True
+        self.error = error
         return consumed
 
     def parse_header(self, header_plus: bytes) -> None:
         start = header_plus.find(b"\r\n")
-        lines = get_header_lines(header_plus[start + 2:]) if start >= 0 else []
-        if len(lines) > MAX_FIELDS or any(len(line) > MAX_FIELD_BYTES for line in lines):
-            self._too_many = (
+        fields = header_plus[start + 2:].rstrip(b"\r\n") if start >= 0 else b""
+        lines = fields.split(b"\r\n")
+        if len(lines) > MAX_FIELDS or max(map(len, lines)) > MAX_FIELD_BYTES:
+            self._fields_problem = (
                 f"The request has more than {MAX_FIELDS} header fields or one longer than "
                 f"{MAX_FIELD_BYTES:,} bytes; this server accepts neither (only the request "
                 f"line may be longer, for a long GET query).")
-            raise ParsingError(self._too_many)
+            raise ParsingError(self._fields_problem)
         super().parse_header(header_plus)
-        for line in lines:
-            name, _, value = line.partition(b":")
-            if name.upper() == b"SCRIPT_NAME":
-                self.script_name = value.strip(b" \t").decode("latin-1")
-
-
-def _ours(error):
-    error.ours = True
-    return error
+        if b"script_name" in fields.lower():
+            for line in get_header_lines(fields):
+                name, _, value = line.partition(b":")
+                if name.upper() == b"SCRIPT_NAME":
+                    self.script_name = value.strip(b" \t").decode("latin-1")
 
 
 # -- tasks (run in an application thread) ----------------------------------------------------
@@ -231,11 +240,19 @@ class _Logged:
         }
         environ = {**environ, "RAW_URI": getattr(request, "request_uri", "-")}
         response = SimpleNamespace(status=self.status,  # type: ignore[attr-defined]
-                                   sent=self.content_bytes_written,  # type: ignore[attr-defined]
+                                   sent=self._sent(),
                                    headers=self.response_headers)  # type: ignore[attr-defined]
         headers = [(name.replace("_", "-"), value) for name, value in request.headers.items()]
         elapsed = datetime.timedelta(seconds=time.time() - started)
         front.log.access(response, SimpleNamespace(headers=headers), environ, elapsed)
+
+
+    def _sent(self) -> int:
+        """Body bytes of the answer (a file handed to the loop whole counts as sent)."""
+        written = self.content_bytes_written  # type: ignore[attr-defined]
+        if not written and self.wrote_header and self.has_body:  # type: ignore[attr-defined]
+            return self.content_length or 0  # type: ignore[attr-defined]
+        return written
 
 
 class _ErrorTask(_Logged, ErrorTask):
@@ -271,6 +288,16 @@ class _Task(_Logged, WSGITask):
                 environ["SCRIPT_NAME"] = script_name.rstrip("/")
                 environ["PATH_INFO"] = path[len(environ["SCRIPT_NAME"]):]
         return environ
+
+    def finish(self) -> None:
+        super().finish()
+        # Send the answer from this thread now (headers and body in one go, as far as the
+        # socket takes them without waiting) rather than wake the loop to send it: one
+        # thread hand-off less per request. What the socket does not take stays buffered
+        # and the loop sends it as the client reads.
+        channel = self.channel
+        with channel.outbuf_lock:
+            channel._flush_exception(channel._flush_some, do_close=False)
 
     def execute(self) -> None:
         problem = self.get_environment().get("ninek.prefix_error")
