@@ -332,9 +332,27 @@ class RowBuilder:
         if "approved" in money:
             self.add(node, NK.approvalDate, date_literal(money["approved"]["date"]))
             self.add(node, NK.evidence, Literal(money["approved"]["text"]))
+        if kind == "grant":
+            self.grant_year(node, money)
         label = {"grant": "Tilskudd", "cost": "Kostnad", "saving": "Besparelse"}[kind]
         first_evidence = evidence_texts(money["text"])[0]
         self.add(node, RDFS.label, Literal(f"{label}: {first_evidence}", lang="nb"))
+
+    def grant_year(self, node: URIRef, money: dict[str, Any]) -> None:
+        """The year a grant is counted in (nk:year) and where that year comes from
+        (nk:yearSource): the approval date the row gives, else the year it states for the
+        money, else the project's first year, so that a sum per year never silently mixes a
+        stated year with a stand-in."""
+        if "approved" in money:
+            value, source = int(money["approved"]["date"][:4]), "approval-date"
+        elif "start" in money:
+            value, source = money["start"], "stated-year"
+        elif "period" in self.entry:
+            value, source = self.entry["period"]["start"], "project-start"
+        else:
+            return
+        self.add(node, NK.year, year(value))
+        self.add(node, NK.yearSource, concept("year-source", source))
 
     def recipient(self, grant: URIRef, recipient: dict[str, Any]) -> None:
         """nk:recipient on the grant, qualified by an nk:Receipt that carries the evidence

@@ -105,6 +105,7 @@ def test_every_query_file_is_declared_and_parses():
         "participation-matrix",
         "registry-links",
         "successor-projects",
+        "municipality-grants",
     }
     assert required <= set(queries)
     for query in queries.values():
@@ -128,12 +129,19 @@ VARIABLES = {
         "recipient",
         "amountNOK",
         "approximate",
+        "year",
+        "yearSource",
+        "recipientIris",
+        "inferredRecipient",
     ],
     "funding-by-funder": ["funder", "funderLabel", "grants", "totalNOK"],
     "savings": ["project", "title", "amountNOK", "approximate"],
     "municipality-projects": ["project", "title", "role"],
     "project-participants": ["participant", "label", "type", "role"],
-    "exclusions": ["municipality", "municipalityLabel", "project", "title"],
+    "exclusions": ["municipality", "municipalityLabel", "project", "title", "reason", "evidence"],
+    "municipality-grants": ["municipality", "municipalityLabel", "year", "recipientNOK",
+                            "recipientGrants", "inferredRecipientGrants", "participationNOK",
+                            "participationGrants"],
     "hosts": ["municipality", "municipalityLabel", "project", "title"],
     "project-lineage": ["from", "fromTitle", "relation", "to", "toTitle"],
     "organisation-projects": ["project", "title", "role"],

@@ -417,3 +417,96 @@ def test_the_published_rule_names_the_9k_rows(graph):
     lines = {int(str(o).rsplit("/", 1)[1]) for o in graph.objects(
         note, URIRef("https://w3id.org/ninek/def#supportedBy"))}
     assert {21, 32, 38} <= lines
+
+
+# --- canned queries a researcher asked for ------------------------------------------------------
+
+
+def test_grants_give_their_year_and_where_it_comes_from(run):
+    """The year of each grant, read from its row: the approval date where the row gives one
+    (line 62, 'innvilget søknad 21.06.05'), a year the row states for the money (line 39,
+    'Støtte i 2004'), otherwise the project's first year, marked as a stand-in."""
+    rows = {r["title"]: r for r in run("grants")}
+    assert len(rows) == len(run("grants"))
+    for row in PROJECT_ROWS:
+        if row.title not in rows:
+            continue
+        got = rows[row.title]
+        approved = re.search(r"innvilget søknad (\d\d)\.(\d\d)\.(\d\d)", row.raw)
+        stated = re.search(r"(?:Støtte|Tilskudd|støttet)[^.]* i (\d{4})", row.raw)
+        if approved:
+            expected = (2000 + int(approved.group(3)), "approval-date")
+        elif stated:
+            expected = (int(stated.group(1)), "stated-year")
+        else:
+            expected = (period(row.line)[0], "project-start")
+        assert (int(got["year"]), got["yearSource"]) == expected, row.title
+    assert (int(rows[ROWS[62].title]["year"]), rows[ROWS[62].title]["yearSource"]) == (
+        2005, "approval-date")
+    assert (int(rows[ROWS[39].title]["year"]), rows[ROWS[39].title]["yearSource"]) == (
+        2004, "stated-year")
+
+
+def test_grants_give_recipients_as_iris_and_say_which_are_read(run):
+    rows = {r["title"]: r for r in run("grants")}
+    fiber = rows[ROWS[31].title]  # "Tilskudd fra Uninett på 1 mill til Tbg"
+    assert "til Tbg" in ROWS[31].raw
+    assert fiber["recipientIris"] == BASE + "municipality/tonsberg"
+    assert fiber["inferredRecipient"] is None
+    solid = rows[ROWS[39].title]
+    assert set(solid["recipientIris"].split(" ")) == {
+        BASE + "organisation/hve", BASE + "municipality/stokke", BASE + "municipality/horten",
+        BASE + "municipality/tonsberg"}
+    assert set(solid["inferredRecipient"].split("; ")) == {"Stokke", "Horten", "Tønsberg"}
+    for r in rows.values():
+        labels = set((r["recipient"] or "").split("; ")) - {""}
+        iris = set((r["recipientIris"] or "").split(" ")) - {""}
+        assert len(labels) == len(iris), r
+
+
+def test_exclusions_give_their_evidence(run):
+    """Each exclusion quotes the words of its row's participants cell that leave the
+    municipality out."""
+    rows = run("exclusions")
+    by_title = {row.title: row for row in PROJECT_ROWS}
+    assert rows
+    for r in rows:
+        cell = by_title[r["title"]].fields["participants"]
+        assert r["evidence"] and r["evidence"] in cell, r
+        assert mentions(r["evidence"], r["municipalityLabel"]) or r["municipalityLabel"] in {
+            "Holmestrand", "Horten"}, r  # "minus Hof, Holmestrand og Horten": a list
+
+
+def test_grant_money_per_municipality_and_year_is_two_whole_sums(run):
+    """municipality-grants against the grants and municipality-projects queries: the
+    participation column is the sum of whole grants to projects the municipality took part
+    in that year; the recipient column the grants naming (or reading) it. No share."""
+    grants = run("grants")
+    result = run("municipality-grants")
+    assert result
+    for r in result:
+        name, year_ = r["municipalityLabel"], int(r["year"])
+        projects = run("municipality-projects", municipality=name)
+        took_part = {p["project"] for p in projects
+                     if p["role"] in ("Deltaker", "Deltaker ved oppstart", "Vertskommune")
+                     and p["startYear"] is not None and int(p["startYear"]) <= year_
+                     and (p["endYear"] is None or int(p["endYear"]) >= year_)}
+        expected = [g for g in grants if int(g["year"]) == year_ and g["project"] in took_part]
+        assert int(r["participationNOK"]) == sum(int(g["amountNOK"]) for g in expected), r
+        assert int(r["participationGrants"]) == len(expected), r
+        iri = r["municipality"]
+        named = [g for g in grants if int(g["year"]) == year_
+                 and iri in (g["recipientIris"] or "").split(" ")]
+        assert int(r["recipientNOK"]) == sum(int(g["amountNOK"]) for g in named), r
+        read = [g for g in named if r["municipalityLabel"] in (g["inferredRecipient"] or "")]
+        assert int(r["inferredRecipientGrants"]) == len(read), r
+    by = {(r["municipalityLabel"], int(r["year"])): r for r in result}
+    # line 39: 750 000 in 2004 'til kommunene' (three of them): whole for each, marked read
+    assert "750 000" in ROWS[39].raw
+    for name in ("Stokke", "Horten", "Tønsberg"):
+        assert (int(by[(name, 2004)]["recipientNOK"]),
+                int(by[(name, 2004)]["inferredRecipientGrants"])) == (750_000, 1)
+    # line 31: "1 mill til Tbg", a 2001-2002 project: named, in 2001
+    assert int(by[("Tønsberg", 2001)]["recipientNOK"]) >= 1_000_000
+    # Re existed from 2002: no money counted for it before
+    assert all(y >= RE_FROM for (m, y) in by if m == "Re")
