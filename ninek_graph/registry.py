@@ -31,7 +31,13 @@ Identity of municipalities (the modelling decision)
   Holmestrand are not the items of the new ones. (Enhetsregisteret differs for Tønsberg: the
   authority got a new organisation number in 2020; both numbers are attached to ``tonsberg``
   with their periods.) Each ``owl:sameAs`` is checked: every (number, year) the crosswalk says
-  the item carried must belong to the same entity.
+  the item carried must belong to the same entity; an item verified without the number (two
+  sources, as Nøtterøy's) must match one entity by name and, where the source names one, by
+  successor. An item the crosswalk marks as seen in a *single source* is no identity: the
+  entity gets ``rdfs:seeAlso`` and an ``nk:CandidateMatch`` with the evidence
+  (:func:`wikidata_candidates`; skos:closeMatch would make the municipality a skos:Concept).
+  Organisations: the item of the organisation itself is ``owl:sameAs``, the item of a
+  successor ("successor of Høgskolen i Vestfold") ``dcterms:isReplacedBy``.
 * Slugs: ``slugify`` of the latest name; when two entities share it, the one founded later
   gets ``-<year founded>``: ``sandefjord`` (0706, to 2016) and ``sandefjord-2017``,
   ``holmestrand`` (0702, to 2017) and ``holmestrand-2018``. Others: ``faerder``, ``drammen``,
@@ -89,6 +95,8 @@ __all__ = [
     "void_linksets",
     "municipality_validity",
     "unlinked",
+    "wikidata_candidates",
+    "organisation_wikidata",
 ]
 
 SSB_DIR = REGISTRY_DIR / "ssb-klass-131"
@@ -657,6 +665,22 @@ def _wikidata_links(h: History) -> tuple[dict[str, tuple[str, str]], dict[str, s
             continue
         m = re.search(r"P2504=(.*?) in ", row["source"])
         if not m:
+            if _single_source(row):
+                continue  # a candidate only: wikidata_candidates()
+            # verified by more than one source without the number (ROR, Who's On First):
+            # the one entity of that name, whose successor is the one the source names
+            owners = {slug for slug, mun in h.municipalities.items()
+                      if mun.name == normalise_name(row["name"])}
+            successor = re.search(r"successor ([A-ZÆØÅ][\wæøå]+) Kommune", row["source"])
+            if successor:
+                owners = {slug for slug in owners if any(
+                    e.successors[0].name == successor.group(1) for e in h.events
+                    if e.kind == "merger" and h.municipalities[slug] in e.predecessors)}
+            if len(owners) == 1:
+                links[owners.pop()] = (row["identifier_value"], row["source"])
+            else:
+                rejected[row["identifier_value"]] = (
+                    f"{row['name']}: no single entity of that name and successor")
             continue
         owners = set()
         for number, years in re.findall(r"(\d{4}) \(([^)]*)\)", m.group(1)):
@@ -674,6 +698,75 @@ def _wikidata_links(h: History) -> tuple[dict[str, tuple[str, str]], dict[str, s
                 f"{row['name']}: the numbers the item carried belong to {sorted(owners) or 'no'}"
                 " entity of this graph")
     return links, rejected
+
+
+# crosswalk.tsv entities under a registry name the source does not write, and the core
+# organisation they are: the source's "SIV" / "Sykehuset i Vestfold" is the hospital that has
+# been the health trust Sykehuset i Vestfold HF since 2002 (crosswalk: "formed in 2002 (health
+# reform)"); the number is the trust's, and its comment says so.
+CROSSWALK_ALIASES = {"Sykehuset i Vestfold HF": "siv"}
+
+
+@dataclass(frozen=True)
+class WikidataCandidate:
+    """A Wikidata item one public source associates with an entity: linked by rdfs:seeAlso
+    with this evidence, never by owl:sameAs (see :func:`wikidata_candidates`)."""
+
+    subject: URIRef
+    item: str
+    number: str  # the municipality number the source record carries ("" if none)
+    row: dict[str, str]
+
+
+def _single_source(row: dict[str, str]) -> bool:
+    return "single source" in row["source"].lower()
+
+
+@cache
+def wikidata_candidates() -> tuple[WikidataCandidate, ...]:
+    """Municipality items crosswalk.tsv marks as seen in a single source. Each is checked: the
+    municipality number the record carries ("*NO0719") must be one the entity held."""
+    h = history()
+    found = []
+    for row in crosswalk_rows():
+        if row["identifier_kind"] != "Wikidata QID" or row["type"] != "municipality" \
+                or not _single_source(row):
+            continue
+        code = re.search(r"\*NO(\d{4})", row["source"])
+        owners = {slug for slug, m in h.municipalities.items()
+                  if m.name == normalise_name(row["name"])
+                  and (code is None or any(p.number == code.group(1) for p in m.numbers))}
+        if len(owners) != 1:
+            raise RegistryError(f"crosswalk.tsv: candidate {row['identifier_value']} "
+                                f"({row['name']}) matches {sorted(owners) or 'no'} entity")
+        found.append(WikidataCandidate(iri("municipality", owners.pop()),
+                                       row["identifier_value"], code.group(1) if code else "",
+                                       row))
+    return tuple(found)
+
+
+ItemLink = tuple[URIRef, str, dict]  # (organisation, QID, crosswalk row)
+
+
+def organisation_wikidata() -> tuple[list[ItemLink], list[ItemLink]]:
+    """Wikidata items of the core's organisations in crosswalk.tsv: (organisation, QID, row)
+    for the item of the organisation itself (owl:sameAs), and for the item of its successor
+    ("successor of Høgskolen i Vestfold": dcterms:isReplacedBy)."""
+    org_names = {name: org["id"] for org in _core_organisations()
+                 for name in [org["name"], *org.get("names", [])]}
+    same, successors = [], []
+    for row in crosswalk_rows():
+        if row["identifier_kind"] != "Wikidata QID" or row["type"] in ("municipality",) \
+                or row["type"].startswith(("county", "class", "property")):
+            continue
+        successor_of = re.search(r"successor of ([^)]+)\)", row["type"])
+        if successor_of and successor_of.group(1) in org_names:
+            successors.append((iri("organisation", org_names[successor_of.group(1)]),
+                               row["identifier_value"], row))
+        elif row["entity"] in org_names and not _single_source(row):
+            same.append((iri("organisation", org_names[row["entity"]]),
+                         row["identifier_value"], row))
+    return same, successors
 
 
 @dataclass(frozen=True)
@@ -695,6 +788,7 @@ def organisation_numbers() -> tuple[tuple[OrgNumber, ...], tuple[tuple[dict, str
     for org in _core_organisations():
         for name in [org["name"], *org.get("names", [])]:
             org_names.setdefault(name, org["id"])
+    org_names.update(CROSSWALK_ALIASES)
     for row in crosswalk_rows():
         if row["identifier_kind"] != "organisasjonsnummer":
             continue
@@ -802,6 +896,15 @@ def _registry_graph() -> Graph:
                 graph.add((subject, NK.county, iri("concept", "fylke", period.number[:2])))
         if slug in wikidata:
             graph.add((subject, OWL.sameAs, WD[wikidata[slug][0]]))
+    _add_candidates(graph)
+    same, successors = organisation_wikidata()
+    for subject, qid, _row in same:
+        graph.add((subject, OWL.sameAs, WD[qid]))
+    for subject, qid, row in successors:
+        graph.add((subject, DCTERMS.isReplacedBy, WD[qid]))
+        graph.add((subject, RDFS.comment, Literal(
+            f"Replaced by {row['name']} ({WD[qid]}): crosswalk.tsv, {row['source']}. Not the "
+            "same organisation, so not owl:sameAs.", lang="en")))
 
     for event in h.events:
         successor = event.successors[0]
@@ -843,8 +946,41 @@ def _registry_graph() -> Graph:
         graph.add((node, RDFS.label, Literal(f"organisasjonsnummer {org.number}", lang="nb")))
         graph.add((node, DCTERMS.source, CROSSWALK_IRI))
         graph.add((node, RDFS.comment, Literal(f"crosswalk.tsv: {org.row['source']}", lang="en")))
+        if org.row["entity"] in CROSSWALK_ALIASES:
+            graph.add((node, RDFS.comment, Literal(
+                f"The number of {org.row['entity']}, the health trust the hospital has been "
+                "since 2002; crosswalk.tsv gives no day it took effect, so no interval is "
+                "given, but it does not apply to the county-run hospital before 2002.",
+                lang="en")))
         _period(graph, node, org.begin, org.end)
     return graph
+
+
+def _add_candidates(graph: Graph) -> None:
+    """Single-source Wikidata items: ``rdfs:seeAlso`` from the entity, and an
+    nk:CandidateMatch node that says why it is no more than that. owl:sameAs would make every
+    statement of the item a statement about our entity on the word of one record (Stokke's
+    may be the village, not the municipality); skos:closeMatch is defined between SKOS
+    concepts, which a municipality is not."""
+    for candidate in wikidata_candidates():
+        item = WD[candidate.item]
+        slug = str(candidate.subject).rsplit("/", 1)[1]
+        node = iri("link", "wikidata", slug)
+        graph.add((candidate.subject, RDFS.seeAlso, item))
+        graph.add((node, RDF.type, NK.CandidateMatch))
+        graph.add((node, NK.fromEntity, candidate.subject))
+        graph.add((node, NK.toEntity, item))
+        graph.add((node, NK.sourceCount, Literal(1)))
+        graph.add((node, DCTERMS.source, CROSSWALK_IRI))
+        if candidate.number:
+            graph.add((node, NK.matchedNumber, Literal(candidate.number,
+                                                       datatype=NK.kommunenummer)))
+        graph.add((node, RDFS.label, Literal(
+            f"Wikidata candidate {candidate.item} for {candidate.row['name']}", lang="en")))
+        graph.add((node, RDFS.comment, Literal(
+            f"Seen in one public source only (crosswalk.tsv: {candidate.row['source']}); "
+            "linked by rdfs:seeAlso, not owl:sameAs, until a second source confirms it.",
+            lang="en")))
 
 
 def registry_graph() -> Graph:
@@ -866,6 +1002,11 @@ LINKSETS = (
     ("wikidata", "wikidata", "Wikidata items (owl:sameAs)", OWL.sameAs, None),
     ("wikidata-concepts", "wikidata", "Wikidata items of counties (skos:exactMatch)",
      SKOS.exactMatch, None),
+    ("wikidata-candidates", "wikidata",
+     "Wikidata items seen in one source only (rdfs:seeAlso, see nk:CandidateMatch)",
+     RDFS.seeAlso, None),
+    ("wikidata-successors", "wikidata", "Wikidata items of successor organisations "
+     "(dcterms:isReplacedBy)", DCTERMS.isReplacedBy, None),
 )
 TARGETS = {
     "ssb-klass-131": ("Statistisk sentralbyrå (SSB): Standard for kommuneinndeling",
@@ -885,8 +1026,9 @@ def void_linksets(dataset: URIRef, graph: Graph | None = None) -> Graph:
         if cls is not None:
             count = sum(1 for _, _, node in source.triples((None, predicate, None))
                         if (node, RDF.type, cls) in source)
-        else:
-            count = sum(1 for _ in source.triples((None, predicate, None)))
+        else:  # links to the target's items only (rdfs:seeAlso has other uses)
+            count = sum(1 for _, _, o in source.triples((None, predicate, None))
+                        if str(o).startswith(str(WD)))
         linkset, target = iri("dataset", "linkset", slug), iri("dataset", target_slug)
         out.add((dataset, VOID.subset, linkset))
         out.add((linkset, RDF.type, VOID.Linkset))
@@ -904,8 +1046,6 @@ def void_linksets(dataset: URIRef, graph: Graph | None = None) -> Graph:
 
 # Why an organisation of the core has no number (README "Not verified" and crosswalk notes).
 _ORG_REASONS = {
-    "hve": "crosswalk.tsv has only its successor's number (Høgskolen i Sørøst-Norge, "
-           "911770709, from 2016) and a sub-unit number not verified as the college's own",
     "shd": "983887406 in crosswalk.tsv is Helse- og omsorgsdepartementet's (successor of part "
            "of SHD), not SHD's; SHD's own number is not verified",
     "uninett-abc": "a programme of UNINETT, not shown as a registered unit; not verified",
@@ -924,7 +1064,12 @@ def unlinked() -> list[tuple[URIRef, str]]:
     for slug, m in sorted(h.municipalities.items()):
         subject = iri("municipality", slug)
         reasons = list(h.notes.get(slug, []))
-        if (subject, OWL.sameAs, None) not in graph:
+        candidate = next((c for c in wikidata_candidates() if c.subject == subject), None)
+        if (subject, OWL.sameAs, None) not in graph and candidate is not None:
+            reasons.append(
+                f"only a single-source Wikidata candidate ({candidate.item}, rdfs:seeAlso), "
+                "not verified by a second source")
+        elif (subject, OWL.sameAs, None) not in graph:
             reasons.append(
                 "no Wikidata item verified (README: items of dissolved and pre-merger "
                 "municipalities are not verified)" if m.end else

@@ -260,6 +260,12 @@ def test_organisation_numbers_attached_only_where_verified(graph):
         "942114184": iri("organisation", "husbanken"), "972417858": iri("organisation", "krd"),
         "968100211": iri("organisation", "uninett"),
         "944025391": iri("organisation", "vestfold-fylkeskommune"),
+        # the rows added in 2026-12 (shared/registries/README.md), each a 2011 Enhetsregisteret
+        # extract; Sykehuset i Vestfold HF is the hospital the source calls SIV
+        "964952078": M("andebu"), "864951732": M("hof"), "838500382": M("holmestrand"),
+        "964952167": M("stokke"), "964952345": M("tjome"),
+        "974762501": iri("organisation", "fylkesmannen-i-vestfold"),
+        "983975259": iri("organisation", "siv"), "974789388": iri("organisation", "hve"),
     }
     assert attached == expected
     assert all(n in rows for n in attached)
@@ -273,6 +279,12 @@ def test_organisation_numbers_attached_only_where_verified(graph):
         period = graph.value(iri("identifier", "organisasjonsnummer", number), DCTERMS.temporal)
         assert graph.value(period, DCAT.startDate) == (Literal(begin) if begin else None)
         assert graph.value(period, DCAT.endDate) == (Literal(end) if end else None)
+    # the pre-2018 Holmestrand's number ends with it ("0702, pre-2018")
+    period = graph.value(iri("identifier", "organisasjonsnummer", "838500382"), DCTERMS.temporal)
+    assert graph.value(period, DCAT.endDate) == Literal(date(2017, 12, 31))
+    # the health trust's number says it is the trust's, formed in 2002
+    siv = iri("identifier", "organisasjonsnummer", "983975259")
+    assert any("2002" in str(c) for c in graph.objects(siv, RDFS.comment))
     krd = iri("identifier", "organisasjonsnummer", "972417858")
     assert "KRD-era" in str(graph.value(krd, RDFS.comment))
 
@@ -287,9 +299,29 @@ def test_wikidata_only_where_crosswalk_verifies(graph):
     assert graph.value(M("sandefjord-2017"), OWL.sameAs).endswith("Q109005")
     assert graph.value(M("holmestrand-2018"), OWL.sameAs).endswith("Q483871")
     assert graph.value(M("faerder"), OWL.sameAs).endswith("Q42320251")
-    for slug in ("notteroy", "tjome", "stokke", "andebu", "vale", "ramnes", "hof",
-                 "holmestrand", "sandefjord"):
+    # Nøtterøy: two sources (ROR, Who's On First), the ROR record naming Færder its successor
+    assert graph.value(M("notteroy"), OWL.sameAs).endswith("Q206469")
+    for slug in ("tjome", "stokke", "andebu", "vale", "ramnes", "hof", "holmestrand",
+                 "sandefjord"):
         assert (M(slug), OWL.sameAs, None) not in graph, slug
+    # single-source items: rdfs:seeAlso with a candidate match, never owl:sameAs
+    single = {r["identifier_value"]: r for r in crosswalk()
+              if r["identifier_kind"] == "Wikidata QID" and "single source" in r["source"]}
+    assert set(single) == {"Q486687", "Q48687", "Q5499099"}
+    see_also = {str(o).rsplit("/", 1)[1]: s for s, o in graph.subject_objects(RDFS.seeAlso)
+                if "wikidata" in str(o)}
+    assert see_also == {"Q486687": M("andebu"), "Q48687": M("tjome"), "Q5499099": M("stokke")}
+    for qid, subject in see_also.items():
+        node = next(graph.subjects(NK.toEntity, URIRef(f"http://www.wikidata.org/entity/{qid}")))
+        assert (node, RDF.type, NK.CandidateMatch) in graph
+        assert graph.value(node, NK.fromEntity) == subject
+        assert graph.value(node, NK.sourceCount).toPython() == 1
+        code = re.search(r"\*NO(\d{4})", single[qid]["source"]).group(1)
+        assert str(graph.value(node, NK.matchedNumber)) == code
+    # organisations: the hospital's own item; the college's successor's item, not an identity
+    assert graph.value(iri("organisation", "siv"), OWL.sameAs).endswith("Q7923433")
+    assert graph.value(iri("organisation", "hve"), DCTERMS.isReplacedBy).endswith("Q20112014")
+    assert (iri("organisation", "hve"), OWL.sameAs, None) not in graph
     sources = {o: s for s, o in graph.subject_objects(OWL.sameAs)}
     assert len(sources) == len(list(graph.subject_objects(OWL.sameAs)))  # one entity per item
 
@@ -303,7 +335,9 @@ def test_void_linksets_count_links(graph):
     ssb_links = sum(1 for _, n in graph.subject_objects(ADMS.identifier)
                     if (n, RDF.type, NK.MunicipalityNumber) in graph)
     assert counts[f"ssb-klass-131:{ADMS.identifier}"] == ssb_links
-    assert counts[f"enhetsregisteret:{ADMS.identifier}"] == 16
+    assert counts[f"enhetsregisteret:{ADMS.identifier}"] == 24
+    assert counts[f"wikidata:{RDFS.seeAlso}"] == 3
+    assert counts[f"wikidata:{DCTERMS.isReplacedBy}"] == 1
     assert counts[f"wikidata:{OWL.sameAs}"] == len(list(graph.subject_objects(OWL.sameAs)))
     assert counts[f"wikidata:{SKOS.exactMatch}"] == 2
 
@@ -312,9 +346,13 @@ def test_unlinked_lists_reasons():
     reasons = dict(registry.unlinked())
     assert "HOD" in reasons[iri("organisation", "shd")] or "Helse" in reasons[
         iri("organisation", "shd")]
-    assert iri("organisation", "hve") in reasons and iri("organisation", "gigafib") in reasons
-    assert "Wikidata" in reasons[M("notteroy")]
-    assert iri("organisation", "ks") not in reasons and M("tonsberg") not in reasons
+    assert iri("organisation", "gigafib") in reasons
+    assert "single-source Wikidata candidate" in reasons[M("andebu")]
+    assert "organisation number" not in reasons[M("andebu")]
+    for linked in (iri("organisation", "ks"), M("tonsberg"), M("notteroy"),
+                   iri("organisation", "hve"), iri("organisation", "siv"),
+                   iri("organisation", "fylkesmannen-i-vestfold")):
+        assert linked not in reasons, linked
 
 
 def test_history_rechecked_against_every_version():
@@ -348,6 +386,8 @@ def test_registry_graph_conforms(graph):
         ("registry_bad_interval.ttl", SH.LessThanOrEqualsConstraintComponent, DCAT.startDate),
         ("registry_bad_event.ttl", SH.MinCountConstraintComponent, DCTERMS.date),
         ("registry_bad_event.ttl", SH.MinCountConstraintComponent, ORG.resultingOrganization),
+        ("registry_bad_candidate_sameas.ttl", SH.SPARQLConstraintComponent, None),
+        ("registry_bad_seealso_without_candidate.ttl", SH.SPARQLConstraintComponent, None),
     ],
 )
 def test_shapes_catch_broken_graphs(name, component, path):
@@ -370,7 +410,8 @@ def header(path: Path) -> dict:
             break
         key, _, value = line[1:].strip().partition(":")
         if key == "param":
-            name, kind, default, help_text = (p.strip() for p in value.split("|"))
+            name, kind, default, help_text, *variable = (p.strip() for p in value.split("|"))
+            assert len(variable) <= 1 and all(v.startswith("?") for v in variable)
             assert kind in set(PARAM_TYPES) and help_text
             meta["params"][name] = (kind, default)
         else:
@@ -454,9 +495,13 @@ def test_registry_links(store):
     ks = by_entity[str(iri("organisation", "ks"))]
     assert ks["organisationNumber"].value == "971032146"
     assert by_entity[str(M("tjome"))]["wikidata"] is None
+    assert by_entity[str(M("tjome"))]["wikidataCandidate"].value.endswith("Q48687")
+    assert by_entity[str(iri("organisation", "hve"))]["wikidataSuccessor"].value.endswith(
+        "Q20112014")
     result = store.query(query)
     assert [v.value for v in result.variables] == [
-        "entity", "label", "municipalityNumber", "organisationNumber", "wikidata"]
+        "entity", "label", "municipalityNumber", "organisationNumber", "wikidata",
+        "wikidataCandidate", "wikidataSuccessor"]
 
 
 # ------------------------------------------------------------------ ontology
