@@ -17,7 +17,8 @@ worker, connections are served by waitress's asynchronous channels instead of th
   to one of ``server_threads`` application threads only once it is complete, headers and body;
 * request line plus headers may take :func:`header_limit` bytes (room for a GET query of
   ``max_query_length`` characters percent-encoded as three-byte UTF-8, ~9 bytes each): more is
-  answered 431 after that many bytes, whatever the client still sends. A body may take
+  answered 431 after that many bytes, whatever the client still sends; at most
+  :data:`MAX_FIELDS` header fields of :data:`MAX_FIELD_BYTES` each (431). A body may take
   ``max_request_kib``: a larger ``Content-Length`` is answered 413 from the headers alone, a
   chunked body as soon as it passes the limit;
 * deadlines, counted from a request's first byte (a dribbler cannot push them back by sending
@@ -35,20 +36,29 @@ worker, connections are served by waitress's asynchronous channels instead of th
   default) may set the scheme (``X-Forwarded-Proto`` and gunicorn's other secure-scheme
   headers) and the path prefix (a ``SCRIPT_NAME`` header); from other peers they are ignored.
 
-Options weighed, with numbers measured on this machine (README, "Slow and greedy clients"):
+Options weighed, measured on this machine (2 cores, shared, load average 6-10 while
+measuring, so only large differences count); a trivial WSGI app, 2 processes, wrk, requests/s
+at 1 / 8 / 32 keep-alive clients:
 
-* gunicorn's own asyncio ASGI worker (``-k asgi``) with an a2wsgi adapter: its HTTP/1 reader
-  has no deadline for a request that has started but not ended (only a keep-alive timer
-  after an answer), and a2wsgi's WSGI thread waits for each chunk to be accepted by the
-  transport, so a reader that stalls still holds a thread;
-* keeping gthread behind a pre-reading front of our own: a second HTTP framing (request
-  length, chunked bodies) in front of gunicorn's, which must agree with it byte for byte or
-  requests can be smuggled past it, and an output spool besides: a server's worth of code;
-* waitress alone (``waitress-serve``): the same channels, but no preloading master, no
-  process management, a single process (the GIL caps it at one core);
-* waitress's channels inside a gunicorn worker (this module): both mature pieces, each doing
-  what it is good at; what is ours is the deadlines, the lingering close, the proxy headers
-  and the glue (heartbeat, signals, graceful stop).
+* gunicorn's own asyncio ASGI worker (``-k asgi``, 27.0.1) with a2wsgi (1.10.10):
+  1 068 / 1 033 / 2 831 against gthread's 2 158 / 4 534 / 3 165. Its HTTP/1 reader has no
+  deadline for a request that has begun: 50 dribbling connections stayed open 25 s and more
+  (they hold no thread, but pile up to the connection limit). a2wsgi's thread waits until
+  each chunk it sends is taken: 20 clients that read nothing of a 30 MB streamed answer held
+  all 8 of its threads and ``/health`` timed out (with a 2 MB answer the buffers took it);
+* gthread behind a pre-reading front of our own: a second HTTP framing (request length,
+  chunked bodies) in front of gunicorn's, which must agree with it byte for byte or requests
+  can be smuggled past it, plus an output spool: a server's worth of new code;
+* waitress alone (``waitress-serve``): the same channels, but no preloading master and no
+  process management: one process, so the GIL caps it at one core;
+* waitress's channels inside a gunicorn worker (this module): 3 350 / 4 809 / 3 780 on the
+  same trivial app. Both pieces are mature; ours are the deadlines, the header-field limits,
+  the lingering close, the proxy headers and the glue (heartbeat, signals, graceful stop).
+
+One limit remains: an answer the application hands over in many chunks holds its thread once
+16 MiB of it wait unsent (waitress's ``outbuf_high_watermark``), until the reader takes more
+or :data:`SEND_TIMEOUT_S` without progress closes the connection. None of ours is made so:
+Flask and the response cache give one body, the dumps go out as files.
 """
 
 from __future__ import annotations
