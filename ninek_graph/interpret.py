@@ -30,11 +30,11 @@ ROW_FILES = (
 # Allowed keys at each level of a row entry; `text` is always evidence.
 ROW_KEYS = {
     "line", "id", "alt_titles", "period", "participants", "roles", "result", "status",
-    "money", "links", "milestones", "notes", "decisions", "organisation_links",
+    "money", "links", "milestones", "notes", "decisions", "organisation_links", "figures",
 }
 PERIOD_KEYS = {"start", "end", "open", "text"}
 PARTICIPANTS_KEYS = {"all_members", "minus", "agents"}
-AGENT_KEYS = {"agent", "role", "text", "certainty", "reason"}
+AGENT_KEYS = {"agent", "role", "text", "certainty", "reason", "scope"}
 MONEY_KINDS = {"grant", "cost", "saving"}
 MONEY_KEYS = {
     "kind", "amount", "amount_text", "approximate", "estimated", "funder", "recipients",
@@ -43,6 +43,7 @@ MONEY_KEYS = {
 LINK_KEYS = {"from", "relation", "to", "text", "certainty"}
 MILESTONE_KEYS = {"kind", "state", "date", "season", "text", "certainty"}
 NOTE_KEYS = {"kind", "text", "note"}
+FIGURE_KEYS = {"kind", "quantity", "unit", "start", "end", "text", "certainty"}
 DECISION_KEYS = {"agent", "outcome", "text", "certainty"}
 ORG_LINK_KEYS = {"relation", "agent", "year", "text", "certainty"}
 CERTAINTIES = {"stated", "inferred"}
@@ -229,6 +230,8 @@ class _RowChecker:
             self.concept("role", role["role"], "role")
             self.evidence(role["text"], f"role {role['role']} of {role['agent']}")
             self.certainty(role, "a role")
+            if "scope" in role:
+                self.evidence(role["scope"], "the scope of a role")
         for scheme in ("result", "status"):
             if scheme in entry:
                 self.classification(scheme, entry[scheme])
@@ -258,6 +261,14 @@ class _RowChecker:
             self.agent(link["agent"], "an organisation link")
             self.evidence(link["text"], "an organisation link")
             self.certainty(link, "an organisation link")
+        for figure in entry.get("figures", []):
+            self.keys(figure, FIGURE_KEYS, "a figure")
+            if not isinstance(figure.get("quantity"), int) or figure["quantity"] < 0:
+                self.fail("a figure needs a whole, non-negative quantity")
+            if str(figure["quantity"]) not in figure["text"]:
+                self.fail(f"a figure's evidence must show its quantity {figure['quantity']}")
+            self.evidence(figure["text"], "a figure")
+            self.certainty(figure, "a figure")
         for note in entry.get("notes", []):
             self.keys(note, NOTE_KEYS, "a note")
             self.concept("note-kind", note["kind"], "note kind")

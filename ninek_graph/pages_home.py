@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .namespaces import BASE
 from .pages_describe import PageBuilder, format_nok, highlight
-from .pages_index import DCT, NK, ORG, PROV, RDFS, SKOS
+from .pages_index import DCT, NK, ORG, PROV, RDFS, SKOS, pick_literal
 
 DUMPS = (("ninek.ttl", "Turtle", "text/turtle"),
          ("ninek.nt", "N-Triples", "application/n-triples"),
@@ -94,8 +94,11 @@ def human_size(size: int | None) -> str:
 
 
 def quality(builder: PageBuilder) -> dict:
+    """The data-quality page: the interpretation decisions (readings the graph chose, with
+    their reasons), the other notes, the assumptions, the registry candidates that are not
+    identities (and why) and the entities without registry links."""
     ix = builder.index
-    notes, assumptions = [], []
+    notes, assumptions, decisions = [], [], []
     for n in ix.of_type(NK + "DataQualityNote"):
         kind = ix.iris(n, NK + "noteKind")
         evidence = [o.value for o in ix.values(n, NK + "evidence") if o.kind == "literal"]
@@ -113,12 +116,40 @@ def quality(builder: PageBuilder) -> dict:
                "evidence": evidence, "lines": lines,
                "concerns": builder.refs(ix.iris(n, NK + "concerns")
                                         + ix.iris(n, NK + "concernsAgent"))}
-        (assumptions if ix.is_a(n, NK + "Assumption") else notes).append(row)
-    notes.sort(key=lambda r: (int(r["lines"][0]["number"]) if r["lines"] else 0, r["iri"]))
+        if ix.is_a(n, NK + "Assumption"):
+            assumptions.append(row)
+        elif ix.is_a(n, NK + "InterpretationDecision"):
+            decisions.append(row)
+        else:
+            notes.append(row)
+    def by_line(r: dict) -> tuple:
+        return (int(r["lines"][0]["number"]) if r["lines"] else 0, r["iri"])
+
+    notes.sort(key=by_line)
+    decisions.sort(key=by_line)
     assumptions.sort(key=lambda r: r["iri"])
+    candidates = []
+    for c in ix.of_type(NK + "CandidateMatch"):
+        entity, item = ix.iris(c, NK + "fromEntity"), ix.iris(c, NK + "toEntity")
+        candidates.append({**builder.ref(c),
+                           "entity": builder.ref(entity[0]) if entity else None,
+                           "item": item[0] if item else "",
+                           "comment": ix.text(c, RDFS + "comment", builder.lang) or ""})
+    candidates.sort(key=lambda r: r["entity"]["label"].casefold() if r["entity"] else "")
     unlinked = [{**builder.ref(str(iri)), "reason": reason} for iri, reason in _unlinked()]
-    return {"notes": notes, "assumptions": assumptions, "unlinked": unlinked,
+    return {"notes": notes, "assumptions": assumptions, "decisions": decisions,
+            "candidates": candidates,
+            "candidate_rule": _definition(ix, NK + "CandidateMatch", builder.lang),
+            "decision_rule": _definition(ix, NK + "InterpretationDecision", builder.lang),
+            "unlinked": unlinked,
             "kinds": builder.refs(ix.subjects(SKOS + "inScheme", BASE + "scheme/note-kind"))}
+
+
+def _definition(ix, term: str, lang: str) -> str:
+    """The ontology's definition of ``term``: the page states a rule in the words the
+    ontology documents it with."""
+    return pick_literal([o for p, o in ix.ontology.get(term, ()) if p == SKOS + "definition"],
+                        lang) or ""
 
 
 @lru_cache(maxsize=1)

@@ -123,10 +123,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "results": ("Treff", "Results"),
     "no_results": ("Ingen treff.", "No results."),
     "showing": ("viser", "showing"),
-    "quality_intro": ("Avvik i kilden slik grafen beskriver dem, og antakelsene grafen gjør.",
-                      "Anomalies of the source as the graph describes them, and the "
+    "quality_intro": ("Tolkningsvalgene grafen har gjort, med begrunnelse; avvik i kilden slik "
+                      "grafen beskriver dem; og antakelsene grafen gjør.",
+                      "The interpretation decisions the graph made, with their reasons; "
+                      "anomalies of the source as the graph describes them; and the "
                       "assumptions the graph makes."),
     "dq_notes": ("Datakvalitetsmerknader", "Data-quality notes"),
+    "interpretation_decisions": ("Tolkningsvalg", "Interpretation decisions"),
+    "registry_candidates": ("Wikidata-kandidater fra én kilde",
+                            "Wikidata candidates from one source"),
     "assumptions": ("Antakelser", "Assumptions"),
     "kind": ("Slag", "Kind"),
     "comment": ("Kommentar", "Comment"),

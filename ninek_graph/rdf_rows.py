@@ -132,8 +132,10 @@ class RowBuilder:
                 self.classification(scheme, prop, self.entry[scheme])
         self.participants(self.entry.get("participants", {}))
         for role in self.entry.get("roles", []):
-            self.participation(role["agent"], role["role"], role["text"],
-                               role.get("certainty", "stated"))
+            node = self.participation(role["agent"], role["role"], role["text"],
+                                      role.get("certainty", "stated"))
+            if "scope" in role:  # what the role is held for, where not the project itself
+                self.add(node, NK.roleScope, Literal(role["scope"], lang="nb"))
         for number, money in enumerate(self.entry.get("money", []), start=1):
             self.money(money, number)
         for link in self.entry.get("links", []):
@@ -144,6 +146,8 @@ class RowBuilder:
             self.milestone(milestone, number)
         for decision in self.entry.get("decisions", []):
             self.decision(decision)
+        for number, figure in enumerate(self.entry.get("figures", []), start=1):
+            self.figure(figure, number)
         for number, note in enumerate(self.entry.get("notes", []), start=1):
             add_note(self.graph, iri("note", f"line-{self.row.line}-{number}"), note["kind"],
                      note["note"], note["text"], self.source, s)
@@ -217,7 +221,8 @@ class RowBuilder:
             return  # no year has a municipality another year replaced
         count = stated.get("count")
         years = "; ".join(f"{n} in {y}" for y, n in per_year.items())
-        names = ", ".join(sorted(municipalities))
+        label = {m["id"]: m["name"] for m in self.interpretation.agents["municipalities"]}
+        names = ", ".join(sorted(label[m] for m in municipalities))
         if count == 9:
             kind, node = "count-mismatch", iri("note", f"line-{self.row.line}-count")
             opening = (f"The row says {stated['text']!r} (nine) but the project starts in "
@@ -234,6 +239,8 @@ class RowBuilder:
             "members from 2002.",
             stated["text"], self.source, self.subject,
         )
+        # a reading the graph chose (per year), whichever kind of note states it
+        self.add(node, RDF.type, NK.InterpretationDecision)
 
     def participation(self, agent_id: str, role: str, evidence: Any, certainty: str = "stated",
                       years: tuple[int, int | None] | None = None) -> URIRef:
@@ -402,6 +409,21 @@ class RowBuilder:
         if "season" in milestone:
             self.add(node, NK.season, Literal(milestone["season"]))
         self.add(node, RDFS.label, Literal(milestone["text"], lang="nb"))
+
+    def figure(self, figure: dict[str, Any], number: int) -> None:
+        """A number the row states ("53 foredrag", "i drift i 3 kommuner"), with its unit as
+        written and, where the row dates it, its own years."""
+        node = iri("figure", f"{self.entry['id']}-{number}")
+        self.traced(node, NK.StatedFigure, figure["text"], figure.get("certainty", "stated"))
+        self.add(node, RDF.type, SCHEMA.QuantitativeValue)
+        self.add(node, NK.project, self.subject)
+        self.add(node, SCHEMA.value, Literal(figure["quantity"], datatype=XSD.integer))
+        self.add(node, SCHEMA.unitText, Literal(figure["unit"], lang="nb"))
+        self.add(node, NK.figureKind, Literal(figure["kind"]))
+        if "start" in figure:
+            self.add(node, NK.startYear, year(figure["start"]))
+            self.add(node, NK.endYear, year(figure.get("end", figure["start"])))
+        self.add(node, RDFS.label, Literal(figure["text"], lang="nb"))
 
     def decision(self, decision: dict[str, Any]) -> None:
         node = iri("decision", self.entry["id"], decision["agent"])

@@ -104,6 +104,8 @@ CASES = [
     Case("grant-without-funder", "GrantShape", "grant/b-1", SCHEMA.funder),
     Case("grant-funds-another-project", "GrantShape", "grant/a-1", SCHEMA.fundedItem),
     Case("grant-year-source-from-wrong-scheme", "GrantShape", "grant/a-1", NK.yearSource),
+    Case("figure-value-not-in-evidence", "StatedFigureShape", "figure/a-1",
+         SCHEMA.value),
     Case("funder-not-a-participant", "FunderParticipationShape", "grant/b-1", SCHEMA.funder),
     Case("monetary-amount-wrong-currency", "MonetaryAmountShape", "grant/a-1#amount",
          SCHEMA.currency),
