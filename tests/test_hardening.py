@@ -868,7 +868,10 @@ def test_load_mixed_requests(server: LiveServer):
     # Memory (PSS of the whole process tree) stable after the warm-up: a generous margin for
     # the answer cache filling up, none for a leak that grows with the number of requests.
     assert memory_end <= memory_warm * 1.5 + 64 * 2**20, (memory_warm, memory_end)
-    assert processes_end == processes_warm, (processes_warm, processes_end)
+    # Query workers are forked on demand, so a pool may still be filling after the warm-up
+    # (how many queries overlapped depends on timing); a leak is any process beyond the
+    # master, 2 server processes and their 2 + 2 query workers.
+    assert processes_warm <= processes_end <= 1 + 2 * (1 + 2), (processes_warm, processes_end)
     assert elapsed < 90, elapsed
     assert_server_connects_nowhere(server)
 
