@@ -234,12 +234,11 @@ class _Logged:
 
     def service(self) -> None:
         started = time.time()
-        try:
-            super().service()  # type: ignore[misc]
-        finally:
-            front: _Front = self.channel.server.front  # type: ignore[attr-defined]
-            if front.log.access_log_enabled:
-                self._log(front, started)
+        super().service()  # type: ignore[misc]
+        # (when it raises, waitress answers 500 with an error task, which logs that)
+        front: _Front = self.channel.server.front  # type: ignore[attr-defined]
+        if front.log.access_log_enabled:
+            self._log(front, started)
 
     def _log(self, front: _Front, started: float) -> None:
         request = self.request  # type: ignore[attr-defined]
@@ -255,7 +254,6 @@ class _Logged:
         headers = [(name.replace("_", "-"), value) for name, value in request.headers.items()]
         elapsed = datetime.timedelta(seconds=time.time() - started)
         front.log.access(response, SimpleNamespace(headers=headers), environ, elapsed)
-
 
     def _sent(self) -> int:
         """Body bytes of the answer (a file handed to the loop whole counts as sent)."""

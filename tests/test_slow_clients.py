@@ -516,6 +516,9 @@ def test_proxy_headers_from_loopback_only(server: LiveServer):
     untrusted = get(server, "/graph", headers, source="127.0.0.2")
     assert untrusted.status == 303
     assert untrusted.headers["location"] == f"http://127.0.0.1:{port}/dataset.html"
+    outside = get(server, "/kgx/graph", headers)  # a prefix that the path does not have
+    assert outside.status == 400, (outside.status, outside.text[:300])
+    assert "SCRIPT_NAME" in outside.text, outside.text
 
 
 def test_access_log_has_one_line_per_request(server: LiveServer):
