@@ -42,7 +42,7 @@ from ninek_graph.backend import (
     Term,
 )
 from ninek_graph.results import term_from_oxigraph, term_to_oxigraph
-from ninek_graph.workers import WorkerPool
+from ninek_graph.workers import LARGE_BLOCK, WorkerPool, trim_when_released
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 _CHAR_CLASS = re.compile(r"\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]")
@@ -166,8 +166,8 @@ def _answer_as_json(answer: ox.QuerySolutions, outcome: QueryOutcome, max_rows: 
         (body, expected), cut_by = cut, "bytes"
     del raw
     try:
-        rows = len(json.loads(body)["results"]["bindings"])
-    except (ValueError, KeyError):
+        rows = _count_solutions(body)
+    except (ValueError, KeyError, TypeError):
         return False
     if expected is None and rows > max_rows:
         return False  # solutions with nothing bound ({}) carry no boundary: row by row
@@ -179,6 +179,21 @@ def _answer_as_json(answer: ox.QuerySolutions, outcome: QueryOutcome, max_rows: 
                                 else _size_warning(rows, "rows", max_bytes))
     outcome.json_body = body
     return True
+
+
+_SKELETON_KEYS = frozenset({"head", "results", "bindings"})
+
+
+def _skeleton(pairs: list[tuple[str, Any]]) -> dict | None:
+    """Keep only the document's frame: every term and solution object becomes None as soon
+    as it is parsed, so checking a 30 MiB answer holds a list of Nones, not its terms."""
+    return dict(pairs) if pairs and pairs[0][0] in _SKELETON_KEYS else None
+
+
+def _count_solutions(body: bytes) -> int:
+    """The number of solutions in a SPARQL JSON body (parsed whole, so a malformed or
+    wrongly cut one raises ValueError)."""
+    return len(json.loads(body, object_pairs_hook=_skeleton)["results"]["bindings"])
 
 
 def _cut_to_bytes(raw: bytes, max_bytes: int) -> tuple[bytes, int] | None:
@@ -215,6 +230,13 @@ def _solution_size(solution: ox.QuerySolution, variables: list[str]) -> int:
         if node is not None:
             size += len(str(node).encode("utf-8")) + len(name) + 30
     return size
+
+
+def _answer_bytes(outcome: QueryOutcome) -> int:
+    """About how many bytes an answer takes as it came from the worker."""
+    if outcome.json_body is not None:
+        return len(outcome.json_body)
+    return 100 * (len(outcome.rows) * max(1, len(outcome.variables)) + 3 * len(outcome.triples))
 
 
 def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
@@ -395,7 +417,10 @@ class OxigraphBackend:
             named_graph_uris=tuple(named_graph_uris), names_dataset=info.names_dataset,
             max_rows=max_rows, max_bytes=self.max_answer_bytes, base_iri=self._base_iri,
         )
-        return self._pool.run(request, timeout=timeout)
+        outcome = self._pool.run(request, timeout=timeout)
+        if _answer_bytes(outcome) >= LARGE_BLOCK:
+            trim_when_released(outcome)
+        return outcome
 
     def close(self) -> None:
         self._pool.close()
