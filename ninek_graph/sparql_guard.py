@@ -285,25 +285,31 @@ def _smuggles(token: Token, keyword: str) -> bool:
     return False
 
 
-# Deepest nesting of { ( [ a query may have. pyoxigraph's recursive-descent parser overflows
-# its stack (the worker dies with SIGSEGV) somewhere between 2 000 and 3 000 levels; no real
-# query comes near this limit.
+# Deepest nesting a query may have. pyoxigraph parses and evaluates recursively: brackets
+# nested between 2 000 and 3 000 levels deep overflow a worker's stack (it dies with SIGSEGV),
+# and so do long chains of operators, each of which nests the expression one level deeper
+# (measured: 9 000 terms of 1+1+..., or 19 900 '!'). So an operator counts as a level until
+# the group it stands in closes. No real query comes near this limit; a long disjunction is
+# better written with IN or VALUES anyway.
 MAX_NESTING = 1_000
 OPENERS, CLOSERS = {"{", "(", "[", "{|", "<<"}, {"}", ")", "]", "|}", ">>"}
+OPERATORS = {"!", "+", "-", "*", "/", "|", "^", "||", "&&", "=", "!=", "<", ">", "<=", ">="}
 
 
 def _refuse_nesting(text: str, offset: int, reading: str = "") -> QueryRefused:
     line, column = _Positions(text)(offset)
     return QueryRefused(
-        f"The query nests brackets more than {MAX_NESTING} levels deep (line {line}, column "
-        f"{column}{reading}); this endpoint refuses such queries. Flatten the groups or "
-        "expressions."
+        f"The query nests brackets or chains operators more than {MAX_NESTING} levels deep "
+        f"(line {line}, column {column}{reading}); this endpoint refuses such queries. Flatten "
+        "the groups, or write a long chain of alternatives with IN or VALUES."
     )
 
 
 def _depth_change(token: Token) -> int:
+    """+1 for an opening bracket or an operator, -1 for a closing bracket (an upper bound of
+    the engine's depth where a closed group's operators are not known, see _other_readings)."""
     if token.kind == "PUNCT":
-        if token.text in OPENERS:
+        if token.text in OPENERS or token.text in OPERATORS:
             return 1
         if token.text in CLOSERS:
             return -1
@@ -311,9 +317,17 @@ def _depth_change(token: Token) -> int:
 
 
 def _check_nesting(tokens: list[Token], text: str) -> None:
+    """Refuse text nested deeper than MAX_NESTING: brackets, and operators until their group
+    closes (the depth returns to where the group opened)."""
     depth = 0
+    opened: list[int] = []  # the depth before each open bracket
     for token in tokens:
-        depth = max(0, depth + _depth_change(token))
+        if token.kind == "PUNCT" and token.text in CLOSERS:
+            depth = opened.pop() if opened else 0
+            continue
+        if token.kind == "PUNCT" and token.text in OPENERS:
+            opened.append(depth)
+        depth += _depth_change(token)
         if depth > MAX_NESTING:
             raise _refuse_nesting(text, token.offset)
 
@@ -376,9 +390,15 @@ def _other_readings(text: str, tokens: list[Token]) -> None:
         return
     main_depth: dict[int, int] = {}  # token boundary of the main reading -> its depth there
     depth = 0
+    opened: list[int] = []
     for token in tokens:
         main_depth[token.offset] = depth
-        depth = max(0, depth + _depth_change(token))
+        if token.kind == "PUNCT" and token.text in CLOSERS:
+            depth = opened.pop() if opened else 0
+            continue
+        if token.kind == "PUNCT" and token.text in OPENERS:
+            opened.append(depth)
+        depth += _depth_change(token)
     pending: dict[int, int] = {}  # position -> deepest nesting another reading arrives with
     for fork in forks:
         _fork(text, fork.offset, main_depth[fork.offset], pending)

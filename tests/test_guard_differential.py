@@ -221,3 +221,58 @@ def test_differential_fuzzer(store, listener) -> None:
         attacks["FROM"] += any("urn:secret" in str(r) for r in rows)
         assert_same_reading(store, listener, text)
     assert min(attacks.values()) >= 20, f"too few real attacks among {SAMPLES}: {attacks}"
+
+
+# --- depth: brackets and operator chains (review finding: 9 900 terms of 1+1+... or 19 900 '!'
+# overflowed a worker's stack, 502) ------------------------------------------------------------
+def chain(operators: int, operator: str = "+") -> str:
+    """A filter whose depth is 2 (the braces and the parenthesis) + ``operators``."""
+    return "SELECT ?x WHERE { FILTER(" + operator.join(["1"] * (operators + 1)) + ") }"
+
+
+@pytest.mark.parametrize("operator", ["+", " || ", "*", " && ", " = "])
+def test_operator_chains_count_as_depth_exactly_at_the_limit(operator: str) -> None:
+    assert check(chain(MAX_NESTING - 2, operator), allowed_graphs=(), max_length=10**6)
+    with pytest.raises(QueryRefused, match="chains operators"):
+        check(chain(MAX_NESTING - 1, operator), allowed_graphs=(), max_length=10**6)
+
+
+def test_unary_chains_count_as_depth() -> None:
+    text = "SELECT * WHERE { FILTER(" + "!" * 19_900 + "true) }"
+    with pytest.raises(QueryRefused, match="chains operators"):
+        check(text, allowed_graphs=(), max_length=10**6)
+
+
+def test_operators_of_a_closed_group_no_longer_count() -> None:
+    # 20 groups of 900 operators each: never more than 902 levels at once
+    groups = " ".join("FILTER(" + "+".join(["1"] * 901) + ")" for _ in range(20))
+    assert check(f"SELECT * WHERE {{ {groups} }}", allowed_graphs=(), max_length=10**6)
+
+
+def test_a_long_disjunction_stays_allowed() -> None:
+    terms = " || ".join(f"?o = {i}" for i in range(300))
+    assert check(f"SELECT * {{ ?s ?p ?o FILTER({terms}) }}", allowed_graphs=(),
+                 max_length=10**6)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { FILTER(" + "!" * 19_900 + "true) }",
+    "SELECT * WHERE { FILTER(" + "+".join(["1"] * 9_900) + ") }",
+])
+def test_the_engine_really_overflows_on_these_chains(text: str) -> None:
+    """The reason for the rule: run outside the guard, in a forked child, the engine dies."""
+    import faulthandler
+    import os
+    import signal
+
+    import pyoxigraph as ox
+
+    pid = os.fork()
+    if pid == 0:  # the child: run the query on the engine directly
+        faulthandler.disable()  # the crash is expected; keep its report out of the log
+        try:
+            list(ox.Store().query(text))
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV
