@@ -222,13 +222,14 @@ def _size_warning(kept: int, what: str, max_bytes: int) -> str:
 
 
 def _solution_size(solution: ox.QuerySolution, variables: list[str]) -> int:
-    """About the bytes of one solution in SPARQL JSON (the row-by-row path's measure):
-    each bound term as N-Triples text plus its variable name and ~30 bytes of markup."""
+    """The bytes of one solution in compact SPARQL JSON, from above (the row-by-row path's
+    measure): each bound term as N-Triples text plus its variable name and 48 bytes, more
+    than the JSON markup of an IRI, a blank node or a literal takes (typed: 47)."""
     size = 2
     for name in variables:
         node = solution[name]
         if node is not None:
-            size += len(str(node).encode("utf-8")) + len(name) + 30
+            size += len(str(node).encode("utf-8")) + len(name) + 48
     return size
 
 
@@ -267,7 +268,7 @@ def _execute(store: ox.Store, request: _Request) -> QueryOutcome:
                 return outcome
             # Too big to write whole: read the solutions one by one, up to the caps.
             answer = store.query(request.text, **kwargs)
-            size = 40 + sum(len(name) + 3 for name in outcome.variables)  # head and tail
+            size = 48 + sum(len(name) + 3 for name in outcome.variables)  # head and tail
             for solution in itertools.islice(answer, request.max_rows + 1):
                 size += _solution_size(solution, outcome.variables)
                 if size > request.max_bytes:
