@@ -50,11 +50,15 @@ def run(req: Request) -> QueryOutcome:
 
 def to_answer(outcome: QueryOutcome, media_type: str) -> Answer:
     fmt = next(f for f in results.formats_for(outcome.form) if f.media_type == media_type)
-    body = results.serialize(outcome, media_type, prefixes=PREFIXES)
+    # Every format is cut at the engine's byte budget too: escaping can make XML or RDF/XML
+    # several times the size of the engine's answer (results.serialize_bounded).
+    body, cut = results.serialize_bounded(outcome, media_type, prefixes=PREFIXES,
+                                          max_bytes=results.max_answer_bytes(current_app.config))
     headers = [("Access-Control-Allow-Origin", "*")]
-    if outcome.truncated:
+    if outcome.truncated or cut:
         headers.append(("X-Ninek-Truncated", "true"))
-    for number, warning in enumerate(outcome.warnings, start=1):
+    warnings = list(outcome.warnings) + ([results.CUT_WARNING] if cut else [])
+    for number, warning in enumerate(warnings, start=1):
         headers.append((f"X-Ninek-Warning-{number}", warning.encode("ascii", "replace").decode()))
     return Answer(body, fmt.content_type, tuple(headers))
 

@@ -20,7 +20,7 @@ from .execute import Request, check, run
 from .html_results import table
 from .negotiation import negotiate
 from .pages_view import local, url
-from .sparql_view import answered, decode_pairs
+from .sparql_view import answered, decode_pairs, page_budget
 
 bp = Blueprint("queries", __name__)
 HTML = "text/html"
@@ -97,7 +97,8 @@ def _html(query: canned.CannedQuery, raw: dict[str, str]) -> Response:
                 ensure_present()
                 context["table"] = table(
                     outcome, max_cells=int(current_app.config["HTML_MAX_CELLS"]),
-                    root=local(""), downloads=context["downloads"][:3])
+                    root=local(""), downloads=context["downloads"][:3],
+                    max_bytes=page_budget(query.text + "".join(k + v for k, v in raw.items())))
         except QueryError as error:
             context["error"] = error.message
             status = error.status

@@ -17,6 +17,7 @@ back-end that talks to a remote endpoint.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -102,9 +103,31 @@ def format_names(form_or_kind: str) -> dict[str, str]:
     return {name: f.media_type for f in formats_for(form_or_kind) for name in f.names}
 
 
+#: What a response cut at the byte budget says (header X-Ninek-Warning-N).
+CUT_WARNING = ("The answer was cut after its last whole row that fits max_answer_mib in this "
+               "format; ask for JSON (or a narrower query) for more.")
+
+
+def max_answer_bytes(config: Mapping[str, Any]) -> int:
+    """The byte budget of one answer in any format, from ``max_answer_mib`` (a Flask config,
+    upper-case keys): the engine cuts its JSON (or N-Triples) at it, and every format made
+    from that here is cut at it too, since escaping can make one several times bigger."""
+    return int(float(config.get("MAX_ANSWER_MIB") or 32) * (1 << 20))
+
+
 def serialize(outcome: QueryOutcome, media_type: str, *,
               prefixes: Mapping[str, str] | None = None) -> bytes:
     """Write ``outcome`` in ``media_type`` (one of :func:`formats_for` its form) as bytes."""
+    return serialize_bounded(outcome, media_type, prefixes=prefixes)[0]
+
+
+def serialize_bounded(outcome: QueryOutcome, media_type: str, *,
+                      prefixes: Mapping[str, str] | None = None,
+                      max_bytes: int | None = None) -> tuple[bytes, bool]:
+    """Like :func:`serialize`, at most ``max_bytes`` bytes (None: no bound): (body, whether
+    it was cut). A cut answer ends after its last whole row (or triple) that fits; an
+    answer of exactly ``max_bytes`` is whole. The engine's own JSON is sent as it is (the
+    engine already cut it at the same budget)."""
     kind = result_kind(outcome.form)
     if media_type not in {f.media_type for f in FORMATS[kind]}:
         raise NotRepresentable(
@@ -112,10 +135,31 @@ def serialize(outcome: QueryOutcome, media_type: str, *,
             + ", ".join(f.media_type for f in FORMATS[kind]) + "."
         )
     if kind == "graph":
-        return serialize_triples(outcome.triples, media_type, prefixes=prefixes)
-    writer = {JSON.media_type: to_json, XML.media_type: to_xml,
-              CSV.media_type: to_csv, TSV.media_type: to_tsv}[media_type]
-    return writer(outcome)
+        return _bounded_triples(outcome.triples, media_type, prefixes, max_bytes)
+    if media_type == JSON.media_type:
+        return to_json(outcome), False
+    writer = {XML.media_type: _xml_parts, CSV.media_type: _csv_parts,
+              TSV.media_type: _tsv_parts}[media_type]
+    return _fit(*writer(outcome), max_bytes)
+
+
+def _fit(head: str, rows: Iterable[str], tail: str, cut_tail: str,
+         max_bytes: int | None) -> tuple[bytes, bool]:
+    """``head``, as many whole ``rows`` as fit in ``max_bytes`` and ``tail``, or, when not
+    all fit, ``cut_tail`` (which may carry a notice) after the rows that fit with it."""
+    out = [head.encode("utf-8")]
+    size = len(out[0]) + len(tail.encode("utf-8"))
+    for row in rows:
+        data = row.encode("utf-8")
+        if max_bytes is not None and size + len(data) > max_bytes:
+            ending = cut_tail.encode("utf-8")
+            size += len(ending) - len(tail.encode("utf-8"))
+            while len(out) > 1 and size > max_bytes:
+                size -= len(out.pop())
+            return b"".join(out) + ending, True
+        out.append(data)
+        size += len(data)
+    return b"".join(out) + tail.encode("utf-8"), False
 
 
 # --- SPARQL 1.1 Query Results JSON Format, section 3 ------------------------------------------
@@ -192,24 +236,34 @@ def _xml_term(term: Term) -> str:
     return f"<literal{attrs}>{_xml_text(term.value)}</literal>"
 
 
+XML_CUT_NOTICE = ("<!-- The answer was cut here: the whole of it is larger than this server "
+                  "sends (max_answer_mib); see the X-Ninek-Truncated header. -->\n")
+
+
+def _xml_parts(outcome: QueryOutcome) -> tuple[str, Iterable[str], str, str]:
+    head = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sparql xmlns="{SPARQL_RESULTS_NS}">']
+    if outcome.form == "ASK":
+        head += ["<head/>", f"<boolean>{'true' if outcome.boolean else 'false'}</boolean>",
+                 "</sparql>"]
+        return "\n".join(head) + "\n", (), "", ""
+    head.append("<head>")
+    head += [f'<variable name="{_xml_attr(v)}"/>' for v in outcome.variables]
+    head += ["</head>", "<results>"]
+
+    def rows() -> Iterable[str]:
+        for row in outcome.rows:
+            yield "<result>\n" + "".join(
+                f'<binding name="{_xml_attr(var)}">{_xml_term(term)}</binding>\n'
+                for var, term in zip(outcome.variables, row, strict=True)
+                if term is not None) + "</result>\n"
+
+    tail = "</results>\n</sparql>\n"
+    return "\n".join(head) + "\n", rows(), tail, XML_CUT_NOTICE + tail
+
+
 def to_xml(outcome: QueryOutcome) -> bytes:
     """SPARQL Query Results XML: ``<head>`` with variables, then ``<results>`` or ``<boolean>``."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sparql xmlns="{SPARQL_RESULTS_NS}">']
-    if outcome.form == "ASK":
-        out += ["<head/>", f"<boolean>{'true' if outcome.boolean else 'false'}</boolean>"]
-    else:
-        out.append("<head>")
-        out += [f'<variable name="{_xml_attr(v)}"/>' for v in outcome.variables]
-        out += ["</head>", "<results>"]
-        for row in outcome.rows:
-            out.append("<result>")
-            out += [f'<binding name="{_xml_attr(var)}">{_xml_term(term)}</binding>'
-                    for var, term in zip(outcome.variables, row, strict=True)
-                    if term is not None]
-            out.append("</result>")
-        out.append("</results>")
-    out.append("</sparql>")
-    return ("\n".join(out) + "\n").encode("utf-8")
+    return _fit(*_xml_parts(outcome), None)[0]
 
 
 # --- SPARQL 1.1 Query Results CSV and TSV Formats ---------------------------------------------
@@ -240,12 +294,18 @@ def _csv_field(value: str) -> str:
     return value
 
 
+def _csv_parts(outcome: QueryOutcome, cell=lambda value: value,
+               bom: str = "") -> tuple[str, Iterable[str], str, str]:
+    _require_select(outcome, "CSV")
+    head = bom + ",".join(_csv_field(cell(v)) for v in outcome.variables) + "\r\n"
+    rows = (",".join(_csv_field(cell(_csv_value(t))) for t in row) + "\r\n"
+            for row in outcome.rows)
+    return head, rows, "", ""  # CSV has no place for a notice: the header says it
+
+
 def to_csv(outcome: QueryOutcome) -> bytes:
     """CSV (section 2): header of variable names, CRLF line ends, values without types."""
-    _require_select(outcome, "CSV")
-    lines = [",".join(_csv_field(v) for v in outcome.variables)]
-    lines += [",".join(_csv_field(_csv_value(t)) for t in row) for row in outcome.rows]
-    return "".join(line + "\r\n" for line in lines).encode("utf-8")
+    return _fit(*_csv_parts(outcome), None)[0]
 
 
 # --- CSV for spreadsheet programs --------------------------------------------------------------
@@ -272,11 +332,13 @@ def to_spreadsheet_csv(outcome: QueryOutcome) -> bytes:
     byte order mark, without which Excel reads UTF-8 as a legacy code page (ø, æ, å
     garbled). It alters data (the quotes and the BOM), which is why it is a download of its
     own and ``text/csv`` stays the standard format."""
-    _require_select(outcome, "CSV")
-    lines = [",".join(_csv_field(spreadsheet_cell(v)) for v in outcome.variables)]
-    lines += [",".join(_csv_field(spreadsheet_cell(_csv_value(t))) for t in row)
-              for row in outcome.rows]
-    return ("\ufeff" + "".join(line + "\r\n" for line in lines)).encode("utf-8")
+    return spreadsheet_csv_bounded(outcome)[0]
+
+
+def spreadsheet_csv_bounded(outcome: QueryOutcome,
+                            max_bytes: int | None = None) -> tuple[bytes, bool]:
+    """:func:`to_spreadsheet_csv` in at most ``max_bytes`` bytes: (body, whether cut)."""
+    return _fit(*_csv_parts(outcome, spreadsheet_cell, "\ufeff"), max_bytes)
 
 
 _TURTLE_NUMBER = {
@@ -315,11 +377,15 @@ def _turtle_term(term: Term) -> str:
 
 def to_tsv(outcome: QueryOutcome) -> bytes:
     """TSV (section 3): ``?var`` header, terms in Turtle syntax, tab and newline escaped."""
+    return _fit(*_tsv_parts(outcome), None)[0]
+
+
+def _tsv_parts(outcome: QueryOutcome) -> tuple[str, Iterable[str], str, str]:
     _require_select(outcome, "TSV")
-    lines = ["\t".join(f"?{v}" for v in outcome.variables)]
-    lines += ["\t".join("" if t is None else _turtle_term(t) for t in row)
-              for row in outcome.rows]
-    return "".join(line + "\n" for line in lines).encode("utf-8")
+    head = "\t".join(f"?{v}" for v in outcome.variables) + "\n"
+    rows = ("\t".join("" if t is None else _turtle_term(t) for t in row) + "\n"
+            for row in outcome.rows)
+    return head, rows, "", ""
 
 
 # --- RDF graphs --------------------------------------------------------------------------------
@@ -375,6 +441,89 @@ def serialize_triples(triples: Iterable[tuple[Term, Term, Term]], media_type: st
         raise NotRepresentable(
             f"The triples cannot be written as {media_type} ({error}); ask for text/turtle."
         ) from None
+
+
+#: Characters a graph format may write as several (XML's &lt; &quot;, JSON's \u0001).
+_GROWS = re.compile(r'[<>&"\'\\\x00-\x1f\x7f]')
+
+
+def _estimate(triple: tuple[Term, Term, Term]) -> int:
+    """Bytes one triple may take in the largest of the graph formats (a bound, mostly)."""
+    total = 96
+    for term in triple:
+        parts = term.parts if term.kind == "triple" and term.parts else (term,)
+        for part in parts:
+            text = part.value + (part.datatype or "") + (part.lang or "")
+            total += 40 + len(text.encode("utf-8")) + 5 * len(_GROWS.findall(text))
+    return total
+
+
+class _Overflow(Exception):
+    """The document being written passed its byte budget."""
+
+
+class _CappedBuffer(io.RawIOBase):
+    """Where pyoxigraph writes a document: refuses to hold more than ``limit`` bytes, so a
+    document too large is never made whole in memory (pyoxigraph writes in 16 KiB pieces)."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk) -> int:  # type: ignore[override]
+        self.data += chunk
+        if self.limit is not None and len(self.data) > self.limit:
+            raise _Overflow
+        return len(chunk)
+
+
+def _bounded_triples(triples: Sequence[tuple[Term, Term, Term]], media_type: str,
+                     prefixes: Mapping[str, str] | None,
+                     max_bytes: int | None) -> tuple[bytes, bool]:
+    """The triples in ``media_type``, or the most first ones whose document fits
+    ``max_bytes``. Each attempt is written into a buffer that stops at the budget; the
+    first tries all, then the count estimated from the triples' sizes, then a binary search
+    (a few attempts, each bounded by the budget, and only for an answer that is cut)."""
+    bnodes: dict[str, ox.BlankNode] = {}
+    converted = [ox.Triple(*(term_to_oxigraph(t, bnodes) for t in triple)) for triple in triples]
+    rdf_format = _RDF_FORMATS[media_type]
+    use_prefixes = dict(prefixes) if prefixes and rdf_format != ox.RdfFormat.N_TRIPLES else None
+
+    def written(count: int) -> bytes | None:
+        buffer = _CappedBuffer(max_bytes)
+        try:
+            ox.serialize(converted[:count], buffer, format=rdf_format, prefixes=use_prefixes)
+        except _Overflow:
+            return None
+        except (ValueError, OSError) as error:  # e.g. RDF/XML cannot write every predicate
+            raise NotRepresentable(
+                f"The triples cannot be written as {media_type} ({error}); ask for "
+                "text/turtle.") from None
+        return bytes(buffer.data)
+
+    whole = written(len(converted))
+    if whole is not None:
+        return whole, False
+    fits, fits_body = 0, written(0) or b""
+    too_big = len(converted)
+    guess, size = 0, 0
+    for triple in triples:
+        size += _estimate(triple)
+        if size > (max_bytes or 0):
+            break
+        guess += 1
+    while too_big - fits > 1:
+        probe = guess if fits < guess < too_big else (fits + too_big) // 2
+        guess = -1
+        body = written(probe)
+        if body is None:
+            too_big = probe
+        else:
+            fits, fits_body = probe, body
+    return fits_body, True
 
 
 def parse_triples(data: bytes, media_type: str) -> list[tuple[Term, Term, Term]]:

@@ -170,12 +170,15 @@ def answered(outcome, media_type: str) -> Answer:
 def spreadsheet_answer(outcome) -> Answer:
     """``format=csv-spreadsheet``: CSV whose cells a spreadsheet cannot run as formulas
     (:func:`.results.to_spreadsheet_csv`), as a file download."""
+    body, cut = results.spreadsheet_csv_bounded(
+        outcome, results.max_answer_bytes(current_app.config))
     headers = [("Access-Control-Allow-Origin", "*"),
                ("Content-Disposition", 'attachment; filename="answer.csv"')]
-    if outcome.truncated:
+    if outcome.truncated or cut:
         headers.append(("X-Ninek-Truncated", "true"))
-    return Answer(results.to_spreadsheet_csv(outcome), results.CSV.content_type,
-                  tuple(headers))
+    if cut:
+        headers.append(("X-Ninek-Warning-1", results.CUT_WARNING))
+    return Answer(body, results.CSV.content_type, tuple(headers))
 
 
 def _html_results(query: str, outcome, key: str, default_graphs: tuple[str, ...],
@@ -192,12 +195,26 @@ def _html_results(query: str, outcome, key: str, default_graphs: tuple[str, ...]
     downloads = [(label, local("sparql") + "?" + urlencode(
         [("query", query), *dataset, ("format", fmt)])) for label, fmt in formats]
     answer = table(outcome, max_cells=int(current_app.config["HTML_MAX_CELLS"]),
-                   root=local(""), downloads=downloads)
+                   root=local(""), downloads=downloads,
+                   max_bytes=page_budget(query + "".join(g for _, g in dataset)))
     body = render_template("sparql/results.html", query=query, table=answer)
     response = Response(body, content_type="text/html; charset=utf-8")
     response.set_etag(key)
     response.headers["Vary"] = "Accept"
     return response
+
+
+#: Bytes of an answer page that are not the table: the layout, notices, the form.
+PAGE_FRAME_BYTES = 64 << 10
+
+
+def page_budget(echoed: str) -> int:
+    """Bytes the table of an answer page may take so the whole page stays within
+    ``max_answer_mib``. ``echoed`` is what the page repeats from the request (the query,
+    parameters): escaped (up to 6 bytes a byte, ``&#34;``) in the text and the form, and
+    percent-encoded (up to 3, then ``&amp;``) in each of up to 8 download links."""
+    size = len(echoed.encode("utf-8")) * (2 * 6 + 8 * 5)
+    return max(0, results.max_answer_bytes(current_app.config) - PAGE_FRAME_BYTES - size)
 
 
 def _service_description() -> Response:
