@@ -31,6 +31,7 @@ ROW_FILES = (
 ROW_KEYS = {
     "line", "id", "alt_titles", "period", "participants", "roles", "result", "status",
     "money", "links", "milestones", "notes", "decisions", "organisation_links", "figures",
+    "outcomes", "organisation_changes",
 }
 PERIOD_KEYS = {"start", "end", "open", "text"}
 PARTICIPANTS_KEYS = {"all_members", "minus", "agents"}
@@ -39,14 +40,21 @@ MONEY_KINDS = {"grant", "cost", "saving"}
 MONEY_KEYS = {
     "kind", "amount", "amount_text", "approximate", "estimated", "funder", "recipients",
     "start", "end", "purpose", "text", "full_funding", "approved", "same_as", "certainty",
+    "places", "qualitative",
 }
 LINK_KEYS = {"from", "relation", "to", "text", "certainty"}
 MILESTONE_KEYS = {"kind", "state", "date", "season", "text", "certainty"}
 NOTE_KEYS = {"kind", "text", "note"}
 FIGURE_KEYS = {"kind", "quantity", "unit", "start", "end", "text", "certainty"}
-DECISION_KEYS = {"agent", "outcome", "text", "certainty"}
+DECISION_KEYS = {"agent", "outcome", "text", "certainty", "condition"}
+OUTCOME_KEYS = {"kind", "text", "reason", "agent", "location", "award", "certainty"}
+CHANGE_KEYS = {"kind", "from", "to", "year", "text", "certainty"}
+PLACE_KEYS = {"agent", "text"}
 ORG_LINK_KEYS = {"relation", "agent", "year", "text", "certainty"}
 CERTAINTIES = {"stated", "inferred"}
+# sections of agents.yaml and the IRI kind of their agents
+AGENT_SECTIONS = {"municipalities": "municipality", "organisations": "organisation",
+                  "groups": "group", "unnamed": "unnamed"}
 
 
 class InterpretationError(ValueError):
@@ -69,12 +77,15 @@ class Interpretation:
     validity: dict[str, Any] = field(default_factory=dict)
 
     def agent_kind(self, agent_id: str) -> str:
-        """``municipality``, ``organisation`` or ``group``."""
-        for kind in ("municipalities", "organisations", "groups"):
-            if any(entry["id"] == agent_id for entry in self.agents[kind]):
-                return {"municipalities": "municipality", "organisations": "organisation",
-                        "groups": "group"}[kind]
+        """``municipality``, ``organisation``, ``group`` or ``unnamed``."""
+        for kind in AGENT_SECTIONS:
+            if any(entry["id"] == agent_id for entry in self.agents.get(kind, [])):
+                return AGENT_SECTIONS[kind]
         raise KeyError(agent_id)
+
+    def unnamed(self, agent_id: str) -> dict[str, Any] | None:
+        """The curated entry of an agent without a name, or None for a named one."""
+        return next((e for e in self.agents.get("unnamed", []) if e["id"] == agent_id), None)
 
     def concept_ids(self, scheme: str) -> set[str]:
         return {concept["id"] for concept in self.concepts["schemes"][scheme]["concepts"]}
@@ -153,9 +164,20 @@ def _check(interpretation: Interpretation, document: SourceDocument) -> None:
         raise InterpretationError(f"curated entries for lines that are not table rows: {extra}")
     known_agents = {
         entry["id"]
-        for kind in ("municipalities", "organisations", "groups")
-        for entry in interpretation.agents[kind]
+        for kind in AGENT_SECTIONS
+        for entry in interpretation.agents.get(kind, [])
     }
+    for entry in interpretation.agents.get("unnamed", []):
+        evidence = entry.get("evidence", [])
+        if entry.get("per_row") == bool(evidence):
+            raise InterpretationError(
+                f"agents.yaml {entry['id']}: an unnamed agent has evidence (a fixed one) or "
+                "per_row: true (one per row, with the row's words), not both or neither")
+        for item in evidence + ([entry["member_of"]] if "member_of" in entry else []):
+            if item["text"] not in document.lines[item["line"] - 1]:
+                raise InterpretationError(
+                    f"agents.yaml {entry['id']}: evidence {item['text']!r} not on line "
+                    f"{item['line']}")
     ids: dict[tuple[str, str], int] = {}
     for line, entry in interpretation.rows.items():
         row = entries[line]
@@ -254,6 +276,31 @@ class _RowChecker:
             self.concept("decision-outcome", decision["outcome"], "decision outcome")
             self.evidence(decision["text"], "a decision")
             self.certainty(decision, "a decision")
+            if "condition" in decision:
+                self.keys(decision["condition"], PLACE_KEYS, "a decision's condition")
+                self.agent(decision["condition"]["agent"], "a decision's condition")
+                self.evidence(decision["condition"]["text"], "a decision's condition")
+        for outcome in entry.get("outcomes", []):
+            self.keys(outcome, OUTCOME_KEYS, "an outcome")
+            self.concept("outcome", outcome["kind"], "outcome")
+            self.evidence(outcome["text"], "an outcome")
+            self.certainty(outcome, "an outcome")
+            if "reason" in outcome:
+                self.evidence(outcome["reason"], "an outcome's reason")
+            if "agent" in outcome:
+                self.agent(outcome["agent"], "an outcome")
+            if "location" in outcome:
+                self.keys(outcome["location"], PLACE_KEYS, "an outcome's location")
+                self.agent(outcome["location"]["agent"], "an outcome's location")
+                self.evidence(outcome["location"]["text"], "an outcome's location")
+        for change in entry.get("organisation_changes", []):
+            self.keys(change, CHANGE_KEYS, "an organisation change")
+            if change.get("kind") not in {"merger", "absorption"}:
+                self.fail("an organisation change's kind must be 'merger' or 'absorption'")
+            for agent in [*change["from"], change["to"]]:
+                self.agent(agent, "an organisation change")
+            self.evidence(change["text"], "an organisation change")
+            self.certainty(change, "an organisation change")
         for link in entry.get("organisation_links", []):
             self.keys(link, ORG_LINK_KEYS, "an organisation link")
             if link["relation"] not in {"founded", "dissolved", "transferred-to"}:
@@ -341,8 +388,9 @@ class _RowChecker:
             if "amount_text" not in money:
                 self.fail(f"a {money['kind']} with an amount needs amount_text evidence")
             self.evidence(money["amount_text"], "an amount")
-        elif money["kind"] != "saving":
-            self.fail(f"a {money['kind']} needs an amount")
+        elif money["kind"] != "saving" and not money.get("qualitative"):
+            self.fail(f"a {money['kind']} needs an amount (or qualitative: true where the "
+                      "row states it without one)")
         if money["kind"] == "grant":
             if "funder" not in money:
                 self.fail("a grant needs a funder")
@@ -354,5 +402,9 @@ class _RowChecker:
             self.certainty(recipient, "a recipient")
         if "approved" in money:
             self.evidence(money["approved"]["text"], "an approval date")
+        for place in money.get("places", []):
+            self.keys(place, PLACE_KEYS, "a place")
+            self.agent(place["agent"], "a place")
+            self.evidence(place["text"], "a place")
         if "purpose" in money:
             self.evidence(money["purpose"], "a purpose")

@@ -19,7 +19,7 @@ from .interpret import Interpretation
 from .keys import match_key
 from .membership import members
 from .namespaces import ADMS, NK, iri
-from .rdf_rows import add_note, concept, source_row_iri, year
+from .rdf_rows import add_note, concept, describe_unnamed, source_row_iri, year
 from .source import SourceDocument
 
 SOURCE_DOCUMENT = iri("source", "document")
@@ -123,6 +123,31 @@ def add_agents(graph: Graph, interpretation: Interpretation) -> None:
             for member in entry.get("known_members", []):
                 graph.add((node, NK.knownMember, iri("municipality", member["id"])))
     graph.add((iri("organisation", "9k"), RDF.type, NK.Cooperation))
+    add_unnamed_agents(graph, interpretation)
+
+
+def add_unnamed_agents(graph: Graph, interpretation: Interpretation) -> None:
+    """The agents without a name that stand for one agent throughout (the cooperation's
+    administrative leader, a committee, the state): described once, derived from the lines that
+    show them. Those that are one per row are described by the row (rdf_rows)."""
+    for entry in interpretation.agents.get("unnamed", []):
+        if entry.get("per_row"):
+            continue
+        node = iri("unnamed", entry["id"])
+        describe_unnamed(graph, node, entry)
+        for item in entry["evidence"]:
+            graph.add((node, PROV.wasDerivedFrom, source_row_iri(item["line"])))
+            graph.add((node, NK.evidence, Literal(item["text"])))
+        if "post" in entry:  # W3C ORG: a post in an organisation, held by the person
+            post = iri("post", f"{entry['post']['in']}-{entry['id']}")
+            graph.add((post, RDF.type, ORG.Post))
+            graph.add((post, ORG.postIn, iri("organisation", entry["post"]["in"])))
+            graph.add((post, ORG.heldBy, node))
+            graph.add((node, ORG.holds, post))
+            for lang, text in entry["post"]["label"].items():
+                graph.add((post, RDFS.label, Literal(text, lang=lang)))
+        if "member_of" in entry:
+            graph.add((node, ORG.memberOf, iri("unnamed", entry["member_of"]["agent"])))
 
 
 def add_concepts(graph: Graph, interpretation: Interpretation) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from . import membership as membership_rules
 from .interpret import Interpretation, evidence_texts
@@ -50,8 +50,16 @@ def source_row_iri(line: int) -> URIRef:
     return iri("source", "line", str(line))
 
 
-def agent_iri(interpretation: Interpretation, agent_id: str) -> URIRef:
-    return iri(interpretation.agent_kind(agent_id), agent_id)
+def agent_iri(interpretation: Interpretation, agent_id: str, line: int | None = None) -> URIRef:
+    """The IRI of an agent; an unnamed agent of a kind that is one per row gets the row's line
+    in its IRI (``/unnamed/ekstern-konsulent-16``)."""
+    kind = interpretation.agent_kind(agent_id)
+    entry = interpretation.unnamed(agent_id) if kind == "unnamed" else None
+    if entry is not None and entry.get("per_row"):
+        if line is None:
+            raise ValueError(f"{agent_id} is one per row: give the row's line")
+        return iri(kind, f"{agent_id}-{line}")
+    return iri(kind, agent_id)
 
 
 def year(value: int) -> Literal:
@@ -83,6 +91,18 @@ class RowBuilder:
     # -- helpers -----------------------------------------------------------------------
     def add(self, s, p, o) -> None:
         self.graph.add((s, p, o))
+
+    def agent(self, agent_id: str, evidence: Any = None) -> URIRef:
+        """The IRI of an agent this row names; an unnamed agent that is one per row is
+        described here, from this row (its words are the evidence that it exists)."""
+        node = agent_iri(self.interpretation, agent_id, self.row.line)
+        entry = self.interpretation.unnamed(agent_id)
+        if entry is not None and entry.get("per_row"):
+            describe_unnamed(self.graph, node, entry)
+            self.add(node, PROV.wasDerivedFrom, self.source)
+            for text in evidence_texts(evidence) if evidence is not None else []:
+                self.add(node, NK.evidence, Literal(text))
+        return node
 
     def traced(self, node: URIRef, rdf_type: URIRef, evidence: Any, certainty: str = "stated"):
         """Type ``node`` and tie it to this row: evidence text(s), source row, certainty."""
@@ -148,6 +168,10 @@ class RowBuilder:
             self.decision(decision)
         for number, figure in enumerate(self.entry.get("figures", []), start=1):
             self.figure(figure, number)
+        for number, outcome in enumerate(self.entry.get("outcomes", []), start=1):
+            self.outcome(outcome, number)
+        for number, change in enumerate(self.entry.get("organisation_changes", []), start=1):
+            self.organisation_change(change, number)
         for number, note in enumerate(self.entry.get("notes", []), start=1):
             add_note(self.graph, iri("note", f"line-{self.row.line}-{number}"), note["kind"],
                      note["note"], note["text"], self.source, s)
@@ -196,7 +220,7 @@ class RowBuilder:
                                       "inferred", years=(member.start, member.end))
             self.add(node, NK.resolvedFromAllMembers, Literal(True))
         for minus in participants.get("minus", []):
-            agent = agent_iri(self.interpretation, minus["agent"])
+            agent = self.agent(minus["agent"])
             node = iri("exclusion", self.entry["id"], minus["agent"])
             self.traced(node, NK.Exclusion, minus["text"], minus.get("certainty", "stated"))
             self.add(node, NK.project, self.subject)
@@ -249,7 +273,7 @@ class RowBuilder:
         members"), otherwise the project's period limited to the years the agent existed
         (a municipality's history from Statistics Norway): never the project's years for
         an agent that did not exist in all of them."""
-        agent = agent_iri(self.interpretation, agent_id)
+        agent = self.agent(agent_id, evidence)
         node = iri("participation", self.entry["id"], f"{agent_id}-{role}")
         self.traced(node, NK.Participation, evidence, certainty)
         self.add(self.subject, PROV.qualifiedAssociation, node)
@@ -312,7 +336,7 @@ class RowBuilder:
         self.add(node, NK.project, self.subject)
         if kind == "grant":
             self.add(node, SCHEMA.fundedItem, self.subject)
-            funder = agent_iri(self.interpretation, money["funder"])
+            funder = self.agent(money["funder"])
             self.add(node, SCHEMA.funder, funder)
             self.participation(money["funder"], "funder", money["text"], certainty)
             self.add(node, NK.fullFunding, Literal(bool(money.get("full_funding"))))
@@ -339,6 +363,9 @@ class RowBuilder:
         if "approved" in money:
             self.add(node, NK.approvalDate, date_literal(money["approved"]["date"]))
             self.add(node, NK.evidence, Literal(money["approved"]["text"]))
+        for place in money.get("places", []):  # where the money was spent
+            self.add(node, DCTERMS.spatial, self.agent(place["agent"]))
+            self.add(node, NK.evidence, Literal(place["text"]))
         if kind == "grant":
             self.grant_year(node, money)
         label = {"grant": "Tilskudd", "cost": "Kostnad", "saving": "Besparelse"}[kind]
@@ -365,7 +392,7 @@ class RowBuilder:
         """nk:recipient on the grant, qualified by an nk:Receipt that carries the evidence
         and the certainty (the recipients "til kommunene" are read, not named), and the
         recipient's participation in the project."""
-        agent = agent_iri(self.interpretation, recipient["agent"])
+        agent = self.agent(recipient["agent"])
         certainty = recipient.get("certainty", "stated")
         self.add(grant, NK.recipient, agent)
         receipt = iri("receipt", str(grant).rsplit("/", 1)[1], recipient["agent"])
@@ -388,7 +415,7 @@ class RowBuilder:
         self.add(source, RELATION_PROPERTIES[relation], target)
 
     def organisation_link(self, link: dict[str, Any]) -> None:
-        agent = agent_iri(self.interpretation, link["agent"])
+        agent = self.agent(link["agent"])
         node = iri("link", f"{self.entry['id']}--{link['relation']}--{link['agent']}")
         self.traced(node, NK.OrganisationLink, link["text"], link.get("certainty", "stated"))
         self.add(node, NK.fromEntity, self.subject)
@@ -425,13 +452,61 @@ class RowBuilder:
             self.add(node, NK.endYear, year(figure.get("end", figure["start"])))
         self.add(node, RDFS.label, Literal(figure["text"], lang="nb"))
 
+    def outcome(self, outcome: dict[str, Any], number: int) -> None:
+        """What came of the project beyond the result and status columns, in the row's words
+        ("Ikke igangsatt", "stoppet i styringsgruppen"), with its reason, the agent that
+        decided or granted it, and where it is, as the row says them."""
+        node = iri("outcome", f"{self.entry['id']}-{number}")
+        self.traced(node, NK.Outcome, outcome["text"], outcome.get("certainty", "stated"))
+        self.add(node, NK.project, self.subject)
+        self.add(node, NK.outcomeKind, concept("outcome", outcome["kind"]))
+        self.add(node, RDFS.label, Literal(outcome["text"], lang="nb"))
+        if "reason" in outcome:
+            self.add(node, NK.reason, Literal(outcome["reason"], lang="nb"))
+        if "agent" in outcome:
+            self.add(node, PROV.agent, self.agent(outcome["agent"]))
+        if "location" in outcome:
+            self.add(node, DCTERMS.spatial, self.agent(outcome["location"]["agent"]))
+        if "award" in outcome:  # schema:award: a schema:Project is a schema:Organization
+            self.add(node, SCHEMA.award, Literal(outcome["award"], lang="nb"))
+            self.add(self.subject, SCHEMA.award, Literal(outcome["award"], lang="nb"))
+
+    def organisation_change(self, change: dict[str, Any], number: int) -> None:
+        """A change of organisations the row reports (two food-safety authorities merged, the
+        planning group dissolved into the county's): an org:ChangeEvent, dated to the year
+        where the row gives one, and the shortcut dcterms:isReplacedBy for one that went
+        into another."""
+        node = iri("event", "organisation", f"{self.entry['id']}-{number}")
+        self.traced(node, NK.OrganisationChange, change["text"], change.get("certainty", "stated"))
+        self.add(node, RDF.type, ORG.ChangeEvent)
+        self.add(node, NK.project, self.subject)
+        result = self.agent(change["to"])
+        for original in change["from"]:
+            before = self.agent(original)
+            self.add(node, ORG.originalOrganization, before)
+            self.add(before, ORG.changedBy, node)
+            if change["kind"] == "absorption":
+                self.add(before, DCTERMS.isReplacedBy, result)
+        self.add(node, ORG.resultingOrganization, result)
+        self.add(result, ORG.resultedFrom, node)
+        if "year" in change:
+            self.add(node, NK.year, year(change["year"]))
+        label = {"merger": ("Sammenslåing", "Merger"), "absorption": ("Innlemmet", "Absorbed")}
+        nb, en = label[change["kind"]]
+        self.add(node, RDFS.label, Literal(f"{nb}: {change['text']}", lang="nb"))
+        self.add(node, RDFS.label, Literal(f"{en}: {change['text']}", lang="en"))
+
     def decision(self, decision: dict[str, Any]) -> None:
         node = iri("decision", self.entry["id"], decision["agent"])
         self.traced(node, NK.CouncilDecision, decision["text"],
                     decision.get("certainty", "stated"))
         self.add(node, NK.project, self.subject)
-        self.add(node, PROV.agent, agent_iri(self.interpretation, decision["agent"]))
+        self.add(node, PROV.agent, self.agent(decision["agent"]))
         self.add(node, NK.outcome, concept("decision-outcome", decision["outcome"]))
+        if "condition" in decision:  # "ja m/forbehold om Tønsbergs deltakelse"
+            condition = decision["condition"]
+            self.add(node, NK.conditionalOn, self.agent(condition["agent"]))
+            self.add(node, NK.condition, Literal(condition["text"], lang="nb"))
 
 
 def add_note(graph: Graph, node: URIRef, kind: str, text: str, evidence: str,
@@ -446,3 +521,24 @@ def add_note(graph: Graph, node: URIRef, kind: str, text: str, evidence: str,
     graph.add((node, PROV.wasDerivedFrom, source))
     if about is not None:
         graph.add((node, NK.concerns, about))
+
+
+UNNAMED_CLASSES = {
+    "person": (PROV.Person, URIRef("http://xmlns.com/foaf/0.1/Person")),
+    "committee": (ORG.Organization,),
+    "state": (ORG.Organization,),
+    "inter-municipal-body": (ORG.Organization,),
+}
+
+
+def describe_unnamed(graph: Graph, node: URIRef, entry: dict[str, Any]) -> None:
+    """An agent the source gives a part without a name: typed nk:UnnamedAgent (and a person
+    or organisation where the row says which), labelled by what it is, "(ikke navngitt)"."""
+    graph.add((node, RDF.type, NK.UnnamedAgent))
+    graph.add((node, RDF.type, PROV.Agent))
+    for cls in UNNAMED_CLASSES.get(entry["kind"], ()):
+        graph.add((node, RDF.type, cls))
+    for lang, text in entry["label"].items():
+        graph.add((node, RDFS.label, Literal(text, lang=lang)))
+    graph.add((node, SKOS.prefLabel, Literal(entry["label"]["nb"], lang="nb")))
+    graph.add((node, NK.organisationKind, Literal(entry["kind"])))

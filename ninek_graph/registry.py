@@ -1052,6 +1052,12 @@ _ORG_REASONS = {
     "hoykom": "a state programme run by Norges forskningsråd, not a registered unit of its own",
     "9k": "the cooperation itself; no registered unit verified",
     "9k-plangruppe": "a working group of the cooperation, not a registered unit",
+    "fylkeskommunal-plangruppe": "a working group of the county authority, not a registered "
+                                 "unit",
+    "nmt-tonsberg": "an inter-municipal food-safety authority merged before 2002; no "
+                    "organisation number in crosswalk.tsv",
+    "nmt-nordre-vestfold": "an inter-municipal food-safety authority merged before 2002; no "
+                           "organisation number in crosswalk.tsv",
 }
 
 
