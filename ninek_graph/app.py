@@ -51,6 +51,10 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
 
     from . import pages_view, queries_view, reconcile_view, sparql_view, workbench_view
 
+    # Registered first, so it runs after every other after-request function (Flask runs
+    # them in reverse), the language cookie's among them.
+    app.after_request(_private_if_cookie)
+
     # One blueprint per concern; each line registers one.
     app.register_blueprint(sparql_view.bp)
     app.register_blueprint(queries_view.bp)
@@ -70,6 +74,15 @@ def create_app(config: dict[str, Any] | None = None, *, backend=None) -> Flask:
         app.wsgi_app, app.config["CACHE_ENTRIES"], cache_bytes)
 
     return app
+
+
+def _private_if_cookie(response):
+    """A response that sets a cookie is for its one client: never ``public`` (a shared cache
+    would hand one client's cookie to the next, RFC 9111 section 7.3), so ``no-store``; the
+    whole-response cache does not keep it either (:mod:`.response_cache`)."""
+    if "Set-Cookie" in response.headers:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _build_tag(backend, dist: str) -> str:

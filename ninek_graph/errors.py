@@ -14,6 +14,7 @@ import logging
 
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
 
 from . import security_log
 from .backend import QueryError, QuerySyntaxError, QueryTimeout
@@ -48,18 +49,26 @@ def error_response(status: int, title: str, message: str, *, event: str | None =
 
 
 def query_error_response(error: QueryError) -> Response:
-    titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable",
-              502: "Bad Gateway", 503: "Service Unavailable"}
     message = error.message
     if isinstance(error, QuerySyntaxError) and error.line is not None:
         where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
         if where not in message:
             message = f"Syntax error at {where}: {message}"
-    response = error_response(error.status, titles.get(error.status, "Error"), message,
+    response = error_response(error.status, status_title(error.status), message,
                               event="timeout" if isinstance(error, QueryTimeout) else None)
     if isinstance(error, QueryTimeout):
         response.headers["Retry-After"] = "60"
     return response
+
+
+def status_title(status: int) -> str:
+    """The reason phrase of ``status`` (RFC 9110's, as Werkzeug lists them: 415 is
+    "Unsupported Media Type"), so that no error page is titled a bare "Error"."""
+    return TITLES.get(status) or HTTP_STATUS_CODES.get(status) or "Error"
+
+
+#: Where our wording differs from Werkzeug's list (RFC 9110 renamed 413).
+TITLES = {413: "Content Too Large"}
 
 
 def register_error_handlers(app: Flask) -> None:

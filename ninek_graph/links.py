@@ -22,15 +22,15 @@ import re
 
 from .namespaces import BASE
 
-_HTTP = re.compile(r"^https?://[^\s\x00-\x1f\x7f]+$", re.IGNORECASE)
+_HTTP = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
 #: A remainder that is a relative path: not starting with a slash or backslash, no scheme
 #: before its first slash, no backslash, whitespace or control character anywhere.
-_OWN_PATH = re.compile(r"^(?![/\\])(?![A-Za-z][A-Za-z0-9+.-]*:)[^\\\s\x00-\x1f\x7f]*$")
+_OWN_PATH = re.compile(r"(?![/\\])(?![A-Za-z][A-Za-z0-9+.-]*:)[^\\\s\x00-\x1f\x7f]*")
 
 
 def linkable(iri: str) -> bool:
     """True for an absolute http(s) URL with no whitespace or control character."""
-    return bool(_HTTP.match(iri))
+    return bool(_HTTP.fullmatch(iri))
 
 
 def own_path(iri: str) -> str | None:
@@ -39,4 +39,4 @@ def own_path(iri: str) -> str | None:
     if not iri.startswith(BASE):
         return None
     rest = iri[len(BASE):]
-    return rest if _OWN_PATH.match(rest) else None
+    return rest if _OWN_PATH.fullmatch(rest) else None

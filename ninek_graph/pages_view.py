@@ -45,7 +45,7 @@ from . import origin, paths, results
 from .answers import Answer, answer_key, cached_answer, not_modified
 from .backend import DATA_GRAPH
 from .execute import PREFIXES
-from .links import linkable
+from .links import linkable, own_path
 from .namespaces import BASE
 from .negotiation import NotAcceptable, choose, negotiate
 from .pages_describe import PageBuilder, describe, describe_ontology
@@ -107,16 +107,19 @@ def public_base() -> str:
 def href(iri: str) -> str | None:
     """Where ``iri`` is browsed: canonical IRIs on this server, other http(s) IRIs as they
     are, and anything else (``javascript:``, ``data:``, ``mailto:``...) nowhere: ``None``,
-    which the templates show as text (see :mod:`.links`)."""
-    if iri.startswith(BASE):
-        return url(iri[len(BASE):])
+    which the templates show as text (see :mod:`.links`). A canonical IRI whose remainder
+    is no path of ours (``https://w3id.org/ninek//evil.example``) is an http(s) IRI like any."""
+    path = own_path(iri)
+    if path is not None:
+        return url(path)
     return iri if linkable(iri) else None
 
 
 def local_href(iri: str) -> str | None:
     """Like :func:`href`, as a path on this server (see :func:`local`)."""
-    if iri.startswith(BASE):
-        return local(iri[len(BASE):])
+    path = own_path(iri)
+    if path is not None:
+        return local(path)
     return iri if linkable(iri) else None
 
 

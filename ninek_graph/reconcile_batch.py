@@ -45,18 +45,37 @@ def _reject_constant(name: str):
     raise ReconcileInputError(f"`queries` is not valid JSON: {name} is not a JSON number.")
 
 
-#: Most digits of a JSON integer in a batch: limits and years need a few; Python refuses to
-#: read more than 4300 with a message about its own internals.
+#: Most digits of any number the reconciliation service reads (a JSON integer in a batch,
+#: ``cursor`` and ``limit`` of the suggest services): limits and years need a few; Python
+#: refuses to read more than 4300 with a message about its own internals. One rule for every
+#: path: 18 digits are read, 19 are a 400 (README, Security).
 MAX_DIGITS = 18
 
 
-def _parse_int(text: str) -> int:
+def checked_integer(text: str, what: str) -> int:
+    """``text`` (digits, maybe a leading minus) as an int, or a 400 naming ``what`` when it
+    has more than :data:`MAX_DIGITS` digits."""
     digits = len(text.lstrip("-"))
     if digits > MAX_DIGITS:
         raise ReconcileInputError(
-            f"`queries` holds a number with {digits:,} digits; numbers in a batch have at "
-            f"most {MAX_DIGITS} digits.")
+            f"{what} holds a number with {digits:,} digits; numbers have at most "
+            f"{MAX_DIGITS} digits.")
     return int(text)
+
+
+def _parse_int(text: str) -> int:
+    return checked_integer(text, "`queries`")
+
+
+def _parse_float(text: str) -> float:
+    """A JSON number with a fraction or exponent: its digits before the point count as an
+    integer's do (``1e30`` is a number of 31 digits: refused like one)."""
+    value = float(text)
+    if math.isfinite(value) and abs(value) >= 10**MAX_DIGITS:
+        raise ReconcileInputError(
+            f"`queries` holds the number {text[:40]}, of more than {MAX_DIGITS} digits; "
+            f"numbers have at most {MAX_DIGITS} digits.")
+    return value
 
 
 def parse_batch(text: str) -> dict[str, Query]:
@@ -66,7 +85,8 @@ def parse_batch(text: str) -> dict[str, Query]:
             f"`queries` has {len(text):,} characters; at most {MAX_BATCH_CHARS:,} are "
             f"accepted. Send at most {MAX_BATCH} queries per batch.")
     try:
-        raw = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
+        raw = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int,
+                         parse_float=_parse_float)
     except json.JSONDecodeError as error:
         raise ReconcileInputError(
             f"`queries` is not valid JSON: {error.msg} at line {error.lineno}, column "

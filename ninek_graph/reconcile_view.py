@@ -41,7 +41,7 @@ from .reconcile import (
     ReconcileInputError,
     suggest_named,
 )
-from .reconcile_batch import parse_batch
+from .reconcile_batch import checked_integer, parse_batch
 from .reconcile_index import ReconcileIndex
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,6 @@ EXTENSION = "ninek_reconcile"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PREVIEW_SIZE = (400, 200)
 _DIGITS = re.compile(r"[0-9]+")
-_MAX_DIGITS = 18  # a cursor or limit past this is "more than everything"
-_HUGE = 10**_MAX_DIGITS
 
 
 @bp.record
@@ -92,9 +90,10 @@ def cors(response: Response) -> Response:
 
 @bp.errorhandler(ReconcileInputError)
 def on_input_error(error: ReconcileInputError):
-    titles = {400: "Bad Request", 415: "Unsupported Media Type", 503: "Service Unavailable"}
+    from .errors import status_title
+
     security_log.record(error.status, error.message)
-    response = jsonify(status=error.status, error=titles.get(error.status, "Error"),
+    response = jsonify(status=error.status, error=status_title(error.status),
                        message=error.message)
     response.status_code = error.status
     response.headers["Cache-Control"] = "no-store"
@@ -200,7 +199,7 @@ def _paging() -> tuple[str, int, int]:
         if not _DIGITS.fullmatch(digits):  # ASCII only: str.isdigit() takes "²", int() not
             raise ReconcileInputError(f"Parameter `{name}` must be a non-negative integer "
                                       f"(digits 0-9), not {raw[:40]!r}.")
-        number = int(digits) if len(digits) <= _MAX_DIGITS else _HUGE
+        number = checked_integer(digits, f"Parameter `{name}`")
         numbers[name] = number if top is None else min(number, top)
     return prefix, numbers["cursor"], max(numbers["limit"], 1)
 

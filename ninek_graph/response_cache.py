@@ -108,7 +108,8 @@ def _storable(status: str, headers, lru: BoundedLRU) -> bool:
     names = {name.lower(): value for name, value in headers}
     if "etag" not in names or "set-cookie" in names:
         return False
-    if not names.get("cache-control", "").startswith("public"):
+    directives = {d.strip().split("=")[0] for d in names.get("cache-control", "").split(",")}
+    if "public" not in directives or directives & {"private", "no-store", "no-cache"}:
         return False
     length = names.get("content-length")
     return length is not None and length.isdigit() and lru.accepts(int(length))

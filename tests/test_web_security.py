@@ -610,3 +610,148 @@ def test_an_answer_page_is_not_rendered_for_a_client_that_left(security_server):
     assert gone and gone[-1]["path"] == "/sparql"
     # and the server goes on answering
     assert requests.get(security_server.url + "/health", timeout=10).status_code == 200
+
+
+# --- canonical IRIs that are not our own paths (issue 10, second review, finding 2) ---------
+
+#: IRIs under the base whose remainder, put after a slash, would leave this site (or is no
+#: path): each must link to its full https IRI, marked external, or be text.
+NOT_OURS = [BASE + "/evil.example/x", BASE + "//evil.example/x", BASE + "javascript:alert(1)",
+            BASE + "%09/evil"]
+
+
+def test_own_path_accepts_only_relative_paths_of_ours():
+    from ninek_graph.links import own_path
+
+    assert own_path(BASE + "project/geodata") == "project/geodata"
+    assert own_path(BASE + "def#Project") == "def#Project"
+    assert own_path(BASE) == ""
+    assert own_path(BASE + "source/line/36?x=a:b") == "source/line/36?x=a:b"
+    for bad in ("/evil.example/x", "//evil.example/x", "\\evil.example", "\\/evil",
+                "\t/evil.example", "a\\b", "x\n", "javascript:alert(1)", "http:evil"):
+        assert own_path(BASE + bad) is None, bad
+    assert own_path("https://example.org/project/geodata") is None
+
+
+def test_a_canonical_iri_that_is_not_our_path_never_becomes_a_local_link(client):
+    values = " ".join(f"(<{iri}>)" for iri in NOT_OURS)
+    query = ("SELECT ?x WHERE { VALUES (?x) { " + values
+             + " (<https://w3id.org/ninek/project/geodata>) } }")
+    for path, params in (("/sparql", {"query": query}),
+                         ("/sparql", {"query": "CONSTRUCT { <https://w3id.org/ninek//evil."
+                                      "example/x> <https://w3id.org/ninek//evil.example/p> "
+                                      "<https://w3id.org/ninek/project/geodata> } WHERE {}"})):
+        html = client.get(path, query_string=params, headers=HTML).get_data(as_text=True)
+        targets = link_targets(html)
+        for target in targets:
+            assert not target.startswith(("//", "/\\", "\\")), target
+            assert not re.match(r"^/[\t\n\r]", target), target
+        assert '<a href="https://w3id.org/ninek//evil.example/x" rel="external noopener">' in html
+        assert 'href="/project/geodata"' in html
+    table = client.get("/sparql", query_string={"query": query}, headers=HTML).get_data(
+        as_text=True)
+    assert '<a href="https://w3id.org/ninek///evil.example/x" rel="external noopener">' in table
+    assert ('<a href="https://w3id.org/ninek/javascript:alert(1)" rel="external noopener">'
+            in table)
+
+
+def test_entity_page_links_map_only_our_own_paths(app):
+    from ninek_graph.pages_view import href, local_href
+
+    with app.test_request_context("/", base_url="http://127.0.0.1/"):
+        assert local_href(BASE + "project/geodata") == "/project/geodata"
+        assert local_href(BASE + "/evil.example/x") == BASE + "/evil.example/x"
+        assert href(BASE + "/evil.example/x") == BASE + "/evil.example/x"
+        assert href(BASE + "project/geodata") == "http://127.0.0.1/project/geodata"
+
+
+# --- one rule for reconciliation numbers (finding 3) ----------------------------------------
+
+@pytest.mark.parametrize("name", ["cursor", "limit"])
+def test_reconcile_suggest_numbers_of_18_digits_are_read_and_19_refused(client, name):
+    for service in ("entity", "type", "property"):
+        at = client.get(f"/reconcile/suggest/{service}",
+                        query_string={"prefix": "a", name: "9" * 18})
+        assert at.status_code == 200, (service, name)
+        past = client.get(f"/reconcile/suggest/{service}",
+                          query_string={"prefix": "a", name: "9" * 19})
+        assert past.status_code == 400, (service, name)
+        message = past.get_json()["message"]
+        assert "19 digits" in message and "at most 18" in message and name in message
+    reported = client.get("/reconcile/suggest/entity",
+                          query_string={"prefix": "a", "cursor": "9" * 23})
+    assert reported.status_code == 400
+
+
+@pytest.mark.parametrize("number, status", [
+    ("9" * 18, 200), ("9" * 19, 400), ("-" + "9" * 18, 400), ("-" + "9" * 19, 400),
+    ("1e17", 200), ("1e18", 400), ("99999999999999999999.5", 400)])
+def test_reconcile_json_numbers_follow_the_same_rule(client, number, status):
+    queries = '{"q0": {"query": "Re", "limit": ' + number + "}}"
+    response = client.post("/reconcile", data={"queries": queries})
+    assert response.status_code == status, (number, response.get_json())
+    if status == 400:
+        assert "digits" in response.get_json()["message"] or "positive" in (
+            response.get_json()["message"])
+    if number in ("9" * 19, "1e18", "-" + "9" * 19):
+        assert "at most 18 digits" in response.get_json()["message"]
+
+
+# --- a response that sets a cookie is never public (finding 4) ------------------------------
+
+@pytest.mark.parametrize("path", ["/?lang=nb", "/?lang=en", "/project/geodata.html?lang=nb",
+                                  "/queries?lang=nb", "/search?q=re&lang=nb"])
+def test_a_response_setting_a_cookie_is_not_cacheable(dist_dir, path):
+    app, backend = make_app(dist_dir)
+    try:
+        client = app.test_client(use_cookies=False)  # a new visitor each time
+        cache = app.wsgi_app
+        for _ in range(3):
+            response = client.get(path, headers=HTML)
+            assert response.status_code == 200
+            assert "lang=" + path.split("lang=")[1] in response.headers["Set-Cookie"]
+            control = response.headers["Cache-Control"]
+            assert "public" not in control and "no-store" in control, control
+        assert cache.hits == 0  # never kept: each of the three got its own cookie
+        # without ?lang= the same page stays public and cacheable
+        plain = client.get(path.split("?")[0] + ("?q=re" if "q=re" in path else ""),
+                           headers=HTML)
+        assert "Set-Cookie" not in plain.headers
+    finally:
+        backend.close()
+
+
+def test_the_response_cache_refuses_private_and_no_store():
+    from ninek_graph.lru import BoundedLRU
+    from ninek_graph.response_cache import _storable
+
+    lru: BoundedLRU = BoundedLRU(10, 1 << 20, len)
+    ok = [("ETag", '"x"'), ("Content-Length", "3")]
+    assert _storable("200 OK", ok + [("Cache-Control", "public, max-age=300")], lru)
+    for control in ("private, max-age=300", "public, no-store", "no-store",
+                    "public, private", "publicity"):
+        assert not _storable("200 OK", ok + [("Cache-Control", control)], lru), control
+    assert not _storable("200 OK", ok + [("Cache-Control", "public"),
+                                         ("Set-Cookie", "a=b")], lru)
+
+
+# --- every error page has its status's title (finding 5) ------------------------------------
+
+@pytest.mark.parametrize("accept", ["text/html", "text/plain"])
+def test_the_415_page_is_titled_unsupported_media_type(client, accept):
+    response = client.post("/sparql", data=b"ASK {}", headers={
+        "Content-Type": "text/plain", "Accept": accept})
+    assert response.status_code == 415
+    text = response.get_data(as_text=True)
+    assert "415 Unsupported Media Type" in text and "415 Error" not in text
+    assert "application/sparql-query" in text  # says what to send instead
+    if accept == "text/html":
+        assert "<title>415 Unsupported Media Type" in text
+
+
+def test_no_error_status_is_titled_a_bare_error():
+    from ninek_graph.errors import status_title
+
+    for status in (400, 403, 404, 405, 406, 413, 415, 429, 500, 502, 503):
+        assert status_title(status) != "Error", status
+    assert status_title(413) == "Content Too Large"

@@ -18,16 +18,32 @@
     ["https://schema.org/", "schema:"],
   ];
 
+  // A remainder that is a relative path of our own (ninek_graph/links.py, own_path): not
+  // starting with / or \ (ROOT + "/evil.example" would be a protocol-relative link to another
+  // site; browsers read \ as /), no scheme, no backslash, whitespace or control character.
+  const OWN_PATH = /^(?![\/\\])(?![A-Za-z][A-Za-z0-9+.-]*:)[^\\\s\x00-\x1f\x7f]*$/;
+  const HTTP = /^https?:\/\/[^\s\x00-\x1f\x7f]+$/i;
+
+  /** The path of a canonical IRI on this server, or null (not under BASE, or not ours). */
+  function ownPath(iri) {
+    if (!iri.startsWith(BASE)) return null;
+    const rest = iri.slice(BASE.length);
+    return OWN_PATH.test(rest) ? rest : null;
+  }
+
   /** Where an IRI is browsed: canonical IRIs on this server, other http(s) IRIs as they
-   *  are, anything else (javascript:, data:, urn:...) not as a link at all (null). */
+   *  are (among them a canonical IRI whose remainder is not our own path), anything else
+   *  (javascript:, data:, urn:...) not as a link at all (null). */
   function localHref(iri) {
-    if (iri.startsWith(BASE)) return ROOT + iri.slice(BASE.length);
-    if (/^https?:\/\//i.test(iri)) return iri;
+    const path = ownPath(iri);
+    if (path !== null) return ROOT + path;
+    if (HTTP.test(iri)) return iri;
     return null;
   }
 
   function shortIri(iri) {
-    if (iri.startsWith(BASE)) return iri.slice(BASE.length);
+    const path = ownPath(iri);
+    if (path !== null) return path;
     for (const [long, short] of SHORT) {
       if (iri.startsWith(long) && iri.length > long.length) return short + iri.slice(long.length);
     }
@@ -57,7 +73,7 @@
       const label = shortIri(term.value);
       if (href === null) return el("span", { text: label });
       const a = el("a", { href, text: label, title: term.value });
-      if (!term.value.startsWith(BASE)) a.rel = "external noopener noreferrer";
+      if (ownPath(term.value) === null) a.rel = "external noopener noreferrer";
       return a;
     }
     if (term.type === "bnode") return el("span", { class: "muted", text: "_:" + term.value });
@@ -133,5 +149,5 @@
     return response.json();
   }
 
-  window.NinekResults = { BASE, localHref, shortIri, el, termNode, table, parseNTriples, fetchCanned };
+  window.NinekResults = { BASE, ownPath, localHref, shortIri, el, termNode, table, parseNTriples, fetchCanned };
 })();
