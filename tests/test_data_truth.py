@@ -460,13 +460,13 @@ def test_grants_give_recipients_as_iris_and_say_which_are_read(run):
     assert fiber["recipientIris"] == BASE + "municipality/tonsberg"
     assert fiber["inferredRecipient"] is None
     solid = rows[ROWS[39].title]
-    assert set(solid["recipientIris"].split(" ")) == {
+    assert set(solid["recipientIris"].split("; ")) == {
         BASE + "organisation/hve", BASE + "municipality/stokke", BASE + "municipality/horten",
         BASE + "municipality/tonsberg"}
     assert set(solid["inferredRecipient"].split("; ")) == {"Stokke", "Horten", "Tønsberg"}
     for r in rows.values():
         labels = set((r["recipient"] or "").split("; ")) - {""}
-        iris = set((r["recipientIris"] or "").split(" ")) - {""}
+        iris = set((r["recipientIris"] or "").split("; ")) - {""}
         assert len(labels) == len(iris), r
 
 
@@ -502,7 +502,7 @@ def test_grant_money_per_municipality_and_year_is_two_whole_sums(run):
         assert int(r["participationGrants"]) == len(expected), r
         iri = r["municipality"]
         named = [g for g in grants if int(g["year"]) == year_
-                 and iri in (g["recipientIris"] or "").split(" ")]
+                 and iri in (g["recipientIris"] or "").split("; ")]
         assert int(r["recipientNOK"]) == sum(int(g["amountNOK"]) for g in named), r
         read = [g for g in named if r["municipalityLabel"] in (g["inferredRecipient"] or "")]
         assert int(r["inferredRecipientGrants"]) == len(read), r
