@@ -25,6 +25,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures, imported to be used h
     page,
     run_and_wait,
     server,
+    set_editor,
     watch,
 )
 
@@ -135,4 +136,34 @@ def test_the_policy_refuses_inline_script_and_style(server, page, watch, violati
     assert any(v.startswith("script-src") for v in violations), violations
     assert any(v.startswith("style-src") for v in violations), violations
     watch.errors = [e for e in watch.errors if "Content Security Policy" not in e]
+    watch.assert_clean()
+
+
+#: Canonical IRIs whose remainder is no path of ours (issue 10, second review, finding 2):
+#: ROOT + remainder would be a protocol-relative URL to another site.
+NOT_OURS = ["https://w3id.org/ninek//evil.example/x", "https://w3id.org/ninek/\\evil.example",
+            "https://w3id.org/ninek/\t/evil.example", "https://w3id.org/ninek/javascript:x"]
+
+
+def test_the_workbench_links_no_canonical_iri_off_site(server, page, watch, violations):
+    """results.js maps a canonical IRI to this server only when its remainder is a path of
+    ours (as ninek_graph/links.py does); otherwise it links the full https IRI, external."""
+    visit(page, server.url + "/workbench")
+    page.wait_for_selector(".cm-editor")
+    hrefs = page.evaluate("(iris) => iris.map((i) => NinekResults.localHref(i))",
+                          NOT_OURS + ["https://w3id.org/ninek/project/geodata"])
+    # the full IRI (on w3id.org) or, with a tab, no link at all: never under ROOT
+    assert hrefs[:-1] == [NOT_OURS[0], NOT_OURS[1], None, NOT_OURS[3]]
+    assert hrefs[-1] == "/project/geodata"
+    set_editor(page, "SELECT ?iri WHERE { VALUES ?iri { <https://w3id.org/ninek//evil.example/x>"
+                     " <https://w3id.org/ninek/project/geodata> } }")
+    assert "rows in" in run_and_wait(page)
+    links = page.locator("#wb-results tbody td a")
+    found = {links.nth(i).get_attribute("href"): links.nth(i).get_attribute("rel")
+             for i in range(links.count())}
+    assert found["https://w3id.org/ninek//evil.example/x"] == "external noopener noreferrer"
+    assert found["/project/geodata"] is None
+    resolved = links.evaluate_all("as => as.map(a => new URL(a.href).host)")
+    assert set(resolved) == {urlsplit(server.url).netloc, "w3id.org"}
+    assert violations == [], violations
     watch.assert_clean()
