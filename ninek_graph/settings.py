@@ -62,7 +62,8 @@ SETTINGS = (
             "past it is stopped with 503 and its worker replaced (0: no limit)."),
     Setting("max_answer_mib", 32,
             "MiB one answer may take (SPARQL JSON for SELECT, N-Triples for CONSTRUCT and "
-            "DESCRIBE); a larger one is cut after its last whole row or triple within it "
+            "DESCRIBE, and every other format or HTML page made from it); a larger one is cut "
+            "after its last whole row or triple within it "
             "and says so, like the row cap (X-Ninek-Truncated)."),
     Setting("query_sandbox", "required",
             "Query workers run without network or file access (seccomp and Landlock); "
