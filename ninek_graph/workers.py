@@ -455,11 +455,7 @@ class WorkerPool:
                     raise refusal
                 answer = ("ok", self._handler(pickle.loads(blob)))
             except MemoryError:
-                answer = None  # type: ignore[assignment]  # let go of what it held first
-                limit = self.memory_limit
-                answer = ("error", QueryMemoryExceeded(_memory_message(limit)) if limit
-                          else BackendUnavailable(f"The {self.name} ran out of memory."), "")
-                retiring = True
+                answer, retiring = self._out_of_memory(), True
             except Exception as error:  # travels back to the caller, which re-raises it
                 answer = ("error", error, traceback.format_exc())
             del blob
@@ -471,11 +467,14 @@ class WorkerPool:
                 _return_free_memory()
                 retiring = retiring or (self._max_private_bytes is not None
                                         and meter.private_bytes() > self._max_private_bytes)
-            if self.memory_limit is not None and not retiring:
+            if self.memory_limit is not None and meter.readable and not retiring:
                 # Start every query with at least half of the budget (~10 us to look).
                 retiring = meter.data_bytes() - meter.data_at_fork > self.memory_limit // 2
             try:
                 data = pickle.dumps((retiring, answer), pickle.HIGHEST_PROTOCOL)
+            except MemoryError:  # the answer fitted, its pickle did not
+                retiring = True
+                data = pickle.dumps((True, self._out_of_memory()), pickle.HIGHEST_PROTOCOL)
             except Exception:
                 text = answer[2] if answer[0] == "error" else traceback.format_exc()
                 data = pickle.dumps((retiring, ("error", None, text)), pickle.HIGHEST_PROTOCOL)
@@ -483,6 +482,11 @@ class WorkerPool:
             _write_message(answer_fd, data)
             if retiring:
                 return
+
+    def _out_of_memory(self) -> tuple:
+        limit = self.memory_limit
+        return ("error", QueryMemoryExceeded(_memory_message(limit)) if limit
+                else BackendUnavailable(f"The {self.name} ran out of memory."), "")
 
     def _confine(self, meter: _Meter) -> BackendUnavailable | None:
         """Enter the sandbox and arm the memory limit. If the sandbox cannot be entered the
@@ -495,7 +499,7 @@ class WorkerPool:
                 return BackendUnavailable(
                     f"The {self.name} could not enter its sandbox ({error}), so it ran no "
                     "query. The server's operator must look at this machine's kernel.")
-        if self.memory_limit is not None:
+        if self.memory_limit is not None and meter.readable:  # Linux: /proc/self/statm
             meter.data_at_fork = meter.data_bytes()
             _limit_data(meter.data_at_fork + self.memory_limit)
         return None
@@ -509,6 +513,7 @@ class _Meter:
         self.data_at_fork = 0
         self._statm = _open_quietly("/proc/self/statm")
         self._rollup = _open_quietly("/proc/self/smaps_rollup")
+        self.readable = self._statm is not None
 
     def data_bytes(self) -> int:
         """Private writable memory (``/proc/self/statm``'s data: heap, anonymous mappings

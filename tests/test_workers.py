@@ -38,6 +38,8 @@ def handler(payload: tuple) -> object:
         os._exit(3)
     if action == "signal":
         os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does
+    if action == "abort":
+        os.abort()  # as the engine does when an allocation fails
     if action == "syntax":
         raise QuerySyntaxError("bad", 2, 5)
     if action == "bug":
@@ -132,6 +134,21 @@ def test_dead_worker_is_reported_and_replaced(pool: WorkerPool, action: str) -> 
     assert info.value.status == 502
     assert ("exit status 3" if action == "die" else "SIGKILL") in info.value.message
     assert pool.run(("echo", "again"), timeout=10) == "again"
+
+
+def test_an_abort_under_a_memory_limit_is_reported_as_the_limit() -> None:
+    """The engine aborts (SIGABRT) when an allocation fails; with a memory limit armed the
+    caller is told about the limit (503), without one it is a crash (502)."""
+    from ninek_graph.workers import QueryMemoryExceeded
+
+    with WorkerPool(handler, size=1, memory_limit=64 << 20) as limited:
+        with pytest.raises(QueryMemoryExceeded, match="limit of 64 MiB per query") as info:
+            limited.run(("abort",), timeout=10)
+        assert info.value.status == 503 and limited.exits[-1].how == "killed by SIGABRT"
+        assert limited.run(("echo", "again"), timeout=10) == "again"
+    with WorkerPool(handler, size=1) as unlimited:
+        with pytest.raises(BackendUnavailable, match="SIGABRT"):
+            unlimited.run(("abort",), timeout=10)
 
 
 def test_many_threads_at_once(pool: WorkerPool) -> None:
