@@ -34,7 +34,7 @@ Confinement (each worker, after the fork and before it reads a request):
   :class:`QueryMemoryExceeded`, 503, and the worker is replaced) or Python raises
   ``MemoryError`` (answered the same way, then the worker leaves). A worker still holding
   more than half of the budget after an answer leaves too, so each query starts with at
-  least half of it.
+  least half of it. Workers dump no core (``RLIMIT_CORE`` 0).
 
 Requests and answers cross the pipes as length-prefixed pickles of plain values.
 """
@@ -499,6 +499,10 @@ class WorkerPool:
                 return BackendUnavailable(
                     f"The {self.name} could not enter its sandbox ({error}), so it ran no "
                     "query. The server's operator must look at this machine's kernel.")
+        # A worker that meets the limit aborts: no core dump of it (and of the store it
+        # shares) each time a query asks for too much.
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if self.memory_limit is not None and meter.readable:  # Linux: /proc/self/statm
             meter.data_at_fork = meter.data_bytes()
             _limit_data(meter.data_at_fork + self.memory_limit)
