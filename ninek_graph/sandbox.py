@@ -36,8 +36,14 @@ Where a layer is missing (another OS, an older kernel, a container whose own sec
 profile refuses the Landlock calls), :func:`plan` fails closed with
 :class:`SandboxUnavailable`, which names the missing layers, unless the ``query_sandbox``
 setting is ``best-effort``: then the workers enter the layers there are and a warning is
-logged once at start. Landlock needs Linux 5.13 (files), 6.7 (TCP, ABI 4) and 6.12
-(scopes, ABI 6); seccomp filters need x86_64 or aarch64 here.
+logged when the back-end is made. Landlock needs Linux 5.13 (files), 6.7 (TCP, ABI 4) and
+6.12 (scopes, ABI 6); seccomp filters need x86_64 or aarch64 here.
+
+Both layers are plain system calls through :mod:`ctypes`, with no dependency: the seccomp
+program is 19 classic BPF instructions assembled once at import (below, with labels), so
+a fork enters the sandbox with four system calls and no allocation. libseccomp (through
+PyPI's ``pyseccomp``) would build the same filter, but adds a package and a native
+library every machine must carry, and builds its program in each forked worker.
 """
 
 from __future__ import annotations

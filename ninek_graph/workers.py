@@ -244,8 +244,9 @@ class WorkerPool:
     def run(self, payload: Any, *, timeout: float) -> Any:
         """Run ``handler(payload)`` in a worker and return its result within ``timeout``
         seconds (queue wait included). Re-raises the handler's :class:`QueryError`; raises
-        :class:`QueryTimeout` at the deadline, :class:`BackendUnavailable` when the worker
-        died and :class:`WorkerError` when the handler raised anything else."""
+        :class:`QueryTimeout` at the deadline, :class:`QueryMemoryExceeded` when the query
+        met the memory limit, :class:`BackendUnavailable` when the worker died otherwise and
+        :class:`WorkerError` when the handler raised anything else."""
         deadline = time.monotonic() + timeout
         self._adopt_process()
         worker = self._acquire(deadline, timeout)
