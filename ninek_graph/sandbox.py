@@ -41,7 +41,7 @@ logged when the back-end is made. Landlock needs Linux 5.13 (files), 6.7 (TCP, A
 
 Both layers are plain system calls through :mod:`ctypes`, with no dependency: the seccomp
 program is 19 classic BPF instructions assembled once at import (below, with labels), so
-a fork enters the sandbox with four system calls and no allocation. libseccomp (through
+a fork enters the sandbox with five system calls and no allocation. libseccomp (through
 PyPI's ``pyseccomp``) would build the same filter, but adds a package and a native
 library every machine must carry, and builds its program in each forked worker.
 """
