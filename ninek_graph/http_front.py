@@ -65,11 +65,13 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import logging
 import os
 import resource
 import socket
 import time
+import urllib.parse
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -77,11 +79,19 @@ from typing import Any
 from gunicorn.workers.base import Worker
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
-from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser, ParsingError, get_header_lines
+from waitress.channel import ClientDisconnected, HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError, crack_first_line, get_header_lines
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
-from waitress.utilities import BadRequest, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
+from waitress.task import ErrorTask, Task, ThreadedTaskDispatcher, WSGITask
+from waitress.utilities import (
+    BadRequest,
+    Error,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+)
+
+from . import security_log
+from .page_headers import REFERRER_POLICY
 
 #: A connection with no request under way (fresh, or between keep-alive requests) is closed
 #: after this many seconds without a byte (gunicorn's ``keepalive`` as we had set it).
@@ -106,6 +116,15 @@ MAX_FIELD_BYTES = 8190
 #: Request line and headers beside the query: path, Host, Accept, cookies, a proxy's
 #: headers; generous.
 HEADER_ALLOWANCE = 16 << 10
+#: Seconds a client is asked to wait (``Retry-After``) when every thread is busy and the
+#: queue of waiting requests is full.
+RETRY_AFTER_S = 2
+#: Headers every answer the front makes itself carries, as the application's do
+#: (:mod:`.page_headers`).
+FRONT_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
+#: Bytes of a request's start kept to name it in the logs when it is refused before its
+#: request line could be parsed (a 431).
+LINE_START_BYTES = 1024
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +142,12 @@ class FrontLimits:
 
     header_bytes: int = header_limit(20_000)
     body_bytes: int = 1024 << 10
+    #: Requests of one server process waiting for a thread, beyond which (every thread
+    #: busy) a request is answered 503 at once.
+    queued_requests: int = 32
+    #: A request that has waited longer than this for a thread (the query time limit) is
+    #: answered 503 instead of being run: its client has given up or soon will.
+    queue_wait_s: float = 10.0
 
     def adjustments(self, threads: int, connections: int, backlog: int) -> Adjustments:
         return Adjustments(
@@ -183,19 +208,25 @@ class _Proxies:
 # -- parsing ---------------------------------------------------------------------------------
 class _Parser(HTTPRequestParser):
     """waitress's parser, with limits on header fields, refusals that say which limit was
-    met, and the ``SCRIPT_NAME`` header kept aside (waitress drops every header name with an
-    underscore; a trusted proxy's one sets the path prefix)."""
+    met, one reading of a request's framing (see :func:`_framing_problem`), and the
+    ``SCRIPT_NAME`` header kept aside (waitress drops every header name with an underscore;
+    a trusted proxy's one sets the path prefix)."""
 
     script_name: str | None = None
     _fields_problem: str | None = None
+    line_start = b""  # the first bytes received, to name a request refused before parsing
+    queued_at = 0.0  # when it was handed to the application threads' queue
 
     def received(self, data: bytes) -> int:
+        if len(self.line_start) < LINE_START_BYTES:
+            self.line_start += data[:LINE_START_BYTES - len(self.line_start)]
         consumed = super().received(data)
         error = self.error
         if error is None or getattr(error, "explained", False):
             return consumed
         if self._fields_problem is not None:
-            error = RequestHeaderFieldsTooLarge(self._fields_problem)
+            error = (BadRequest if self._fields_problem.startswith("Ambiguous framing:")
+                     else RequestHeaderFieldsTooLarge)(self._fields_problem)
         elif isinstance(error, RequestHeaderFieldsTooLarge):
             limit = self.adj.max_request_header_size - 1
             error = RequestHeaderFieldsTooLarge(
@@ -220,15 +251,91 @@ class _Parser(HTTPRequestParser):
                 f"{MAX_FIELD_BYTES:,} bytes; this server accepts neither (only the request "
                 f"line may be longer, for a long GET query).")
             raise ParsingError(self._fields_problem)
+        lowered = fields.lower()
+        if b"transfer-encoding" in lowered or b"content-length" in lowered \
+                or b"\n " in fields or b"\n\t" in fields:
+            problem, length = _framing_problem(header_plus[:start], lines)
+            if problem is not None:
+                self._fields_problem = "Ambiguous framing: " + problem
+                raise ParsingError(self._fields_problem)
+            if length is not None:  # Content-Length repeated with one value: keep one
+                kept = [line for line in lines
+                        if line.partition(b":")[0].strip().lower() != b"content-length"]
+                kept.append(b"Content-Length: " + length)
+                header_plus = header_plus[:start + 2] + b"\r\n".join(kept) + b"\r\n\r\n"
+                fields = b"\r\n".join(kept)
         super().parse_header(header_plus)
-        if b"script_name" in fields.lower():
+        if b"script_name" in lowered:
             for line in get_header_lines(fields):
                 name, _, value = line.partition(b":")
                 if name.upper() == b"SCRIPT_NAME":
                     self.script_name = value.strip(b" \t").decode("latin-1")
 
+    def request_line(self) -> tuple[str, str, str]:
+        """Method, target and protocol as the client sent them, also for a request refused
+        before its headers were parsed (waitress then fills in ``GET / HTTP/1.0``)."""
+        if getattr(self, "first_line", b"") and self.first_line != b"GET / HTTP/1.0" \
+                or not self.line_start:
+            return (getattr(self, "command", "") or "-",
+                    getattr(self, "request_uri", "-") or "-",
+                    f"HTTP/{self.version}")
+        line = self.line_start.split(b"\r\n", 1)[0].split(b"\n", 1)[0]
+        method, _, rest = line.partition(b" ")
+        target, _, protocol = rest.partition(b" ")
+        if len(line) >= LINE_START_BYTES - 1 or b"\n" not in self.line_start:
+            target += b"..."  # only its start was kept
+        return (method.decode("latin-1") or "-", target.decode("latin-1") or "-",
+                protocol.decode("latin-1") or "HTTP/1.1")
 
-# -- tasks (run in an application thread) ----------------------------------------------------
+
+_ONE_CODING = b"chunked"
+
+
+def _framing_problem(first_line: bytes, lines: list[bytes]) -> tuple[str | None, bytes | None]:
+    """Why this request's framing is not one a proxy in front of us must also read the
+    same way (RFC 9112), or None; and the one Content-Length when it was repeated.
+
+    * an obsolete line folding (a line starting with a space or tab): rejected with 400
+      (section 5.2 allows that or replacing it with a space; we take no chances);
+    * Transfer-Encoding with Content-Length (section 6.1: a smuggling attempt; a server may
+      reject it and must close the connection after answering);
+    * Transfer-Encoding in an HTTP/1.0 request (section 6.1: faulty framing);
+    * a Transfer-Encoding other than one ``chunked`` (case-insensitive, RFC 9110 section
+      10.1.4; spaces and tabs around a field value are not part of it, section 5.5):
+      chunked not last means the length cannot be known (section 6.3: 400 and close), and
+      twice or with another coding is not something any client of ours sends;
+    * Content-Lengths that differ, or one that is not digits (section 6.3).
+    """
+    codings: list[bytes] = []
+    lengths: list[bytes] = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            return ("a header line begins with a space or tab (obsolete line folding, "
+                    "RFC 9112 section 5.2).", None)
+        name, _, value = line.partition(b":")
+        name = name.lower()
+        if name == b"transfer-encoding":
+            codings += [item.strip(b" \t") for item in value.split(b",")]
+        elif name == b"content-length":
+            lengths += [item.strip(b" \t") for item in value.split(b",")]
+    if codings:
+        if lengths:
+            return ("the request has both Transfer-Encoding and Content-Length "
+                    "(RFC 9112 section 6.1).", None)
+        if crack_first_line(first_line.rstrip())[2] == b"1.0":
+            return ("an HTTP/1.0 request may not have a Transfer-Encoding (RFC 9112 "
+                    "section 6.1).", None)
+        if len(codings) != 1 or codings[0].lower() != _ONE_CODING:
+            return ("the only Transfer-Encoding this server reads is a single \"chunked\" "
+                    "(RFC 9112 section 6.3).", None)
+    if len(set(lengths)) > 1:
+        return "the request has Content-Length fields with different values.", None
+    if lengths and not lengths[0].isdigit():
+        return "Content-Length is invalid.", None
+    return None, (lengths[0] if len(lengths) > 1 else None)
+
+
+# -- tasks (run in an application thread, or in the loop for the front's own answers) ------
 class _Logged:
     """Access log through gunicorn's logger (its access_log_format and handlers)."""
 
@@ -242,12 +349,18 @@ class _Logged:
 
     def _log(self, front: _Front, started: float) -> None:
         request = self.request  # type: ignore[attr-defined]
-        environ = getattr(self, "environ", None) or {
-            "REMOTE_ADDR": self.channel.addr[0],  # type: ignore[attr-defined]
-            "REQUEST_METHOD": getattr(request, "command", "-"),
-            "SERVER_PROTOCOL": f"HTTP/{getattr(request, 'version', '1.0')}",
-        }
-        environ = {**environ, "RAW_URI": getattr(request, "request_uri", "-")}
+        environ = getattr(self, "environ", None)
+        if environ is None:
+            method, target, protocol = request.request_line()
+            headers = request.headers
+            environ = {"REMOTE_ADDR": self.channel.addr[0],  # type: ignore[attr-defined]
+                       "REQUEST_METHOD": method, "SERVER_PROTOCOL": protocol,
+                       "RAW_URI": target, "PATH_INFO": request.path,
+                       "QUERY_STRING": request.query,
+                       "HTTP_USER_AGENT": headers.get("USER_AGENT", "-"),
+                       "HTTP_REFERER": headers.get("REFERER", "-")}
+        else:
+            environ = {**environ, "RAW_URI": getattr(request, "request_uri", "-")}
         response = SimpleNamespace(status=self.status,  # type: ignore[attr-defined]
                                    sent=self._sent(),
                                    headers=self.response_headers)  # type: ignore[attr-defined]
@@ -263,12 +376,86 @@ class _Logged:
         return written
 
 
+class ServiceUnavailable(Error):
+    """Every thread busy and the queue full, or a request that waited past the query time
+    limit: try again shortly."""
+
+    code = 503
+    reason = "Service Unavailable"
+    linger = False  # the request was read whole: nothing to drain
+    headers = (("Retry-After", str(RETRY_AFTER_S)),)
+
+
+def _write_error(task: Task) -> None:
+    """Answer the request's error (as waitress's ErrorTask does) with the headers every
+    answer carries, close the connection after it, and log the refusal as the application
+    logs its own (:mod:`.security_log`: one JSON line on ``ninek_graph.security``)."""
+    error = task.request.error
+    status, headers, body = error.to_response(task.channel.server.adj.ident)
+    task.status = status
+    task.response_headers.extend(headers)
+    task.response_headers.extend(FRONT_HEADERS)
+    task.response_headers.extend(getattr(error, "headers", ()))
+    task.set_close_on_finish()
+    task.content_length = len(body)
+    task.write(body)
+    _log_refusal(task.channel.addr[0], task.request, error)
+
+
+def _log_refusal(client: str, request: _Parser, error: Error) -> None:
+    """One line for a refusal by the front, with the fields of :func:`.security_log.record`
+    (the path and query as far as the front read them)."""
+    try:
+        method, target, _ = request.request_line()
+        path, _, query = target.partition("?")
+        text = urllib.parse.unquote_plus(query, errors="replace")
+        if path.endswith("/sparql"):
+            values = urllib.parse.parse_qs(query, max_num_fields=MAX_FIELDS).get("query")
+            text = values[0] if values else text
+        line = {"event": "unavailable" if error.code == 503 else
+                "error" if error.code >= 500 and error.code != 501 else "refused",
+                "status": error.code, "reason": security_log.clip(str(error.body), 300),
+                "client": client, "method": method,
+                "path": security_log.clip(urllib.parse.unquote(path, errors="replace")),
+                "query": security_log.clip(text), "query_chars": len(text)}
+    except Exception as failure:  # noqa: BLE001 - the log line must not fail the answer
+        line = {"event": "refused", "status": error.code,
+                "reason": security_log.clip(str(error.body), 300),
+                "note": f"request not described: {type(failure).__name__}"}
+    level = logging.INFO if error.code == 400 else logging.WARNING
+    security_log.log.log(level, json.dumps(line, ensure_ascii=False))
+
+
 class _ErrorTask(_Logged, ErrorTask):
-    """A refusal by the front (431, 413, 400): answered, then the connection lingers."""
+    """A refusal by the front (431, 413, 400, 503) or waitress's 500: answered, then the
+    connection lingers (unless the request was read whole)."""
 
     def service(self) -> None:
-        self.channel.linger_on_close = True
+        if getattr(self.request.error, "linger", True):
+            self.channel.linger_on_close = True
         super().service()
+
+    def execute(self) -> None:
+        _write_error(self)
+
+
+class _HealthTask(_Logged, Task):
+    """``GET /health``, answered by the loop itself, never queued behind the application's
+    requests: a liveness check must not starve. The status, headers and body are those the
+    application's own route gave when the worker started (:meth:`FrontWorker._health`)."""
+
+    complete = True
+
+    def execute(self) -> None:
+        status, headers, body = self.channel.server.front.health
+        self.status = status
+        self.response_headers.extend(headers)
+        self.response_headers.append(("Content-Length", str(len(body))))
+        if self.request.command == "HEAD":
+            self.write(b"")
+        else:
+            self.content_length = len(body)
+            self.write(body)
 
 
 class _Task(_Logged, WSGITask):
@@ -278,7 +465,7 @@ class _Task(_Logged, WSGITask):
         environ = super().get_environment()
         front: _Front = self.channel.server.front
         environ["wsgi.multiprocess"] = front.multiprocess
-        script_name = os.environ.get("SCRIPT_NAME", "")
+        script_name = front.script_name
         if front.proxies.trusts(environ["REMOTE_ADDR"]):
             for key, secure in front.proxies.scheme_headers:
                 if key in environ:
@@ -300,21 +487,53 @@ class _Task(_Logged, WSGITask):
     def finish(self) -> None:
         super().finish()
         # Send the answer from this thread now (headers and body in one go, as far as the
-        # socket takes them without waiting) rather than wake the loop to send it: one
+        # socket takes them without waiting) rather than wake the loop to do it: one
         # thread hand-off less per request. What the socket does not take stays buffered
         # and the loop sends it as the client reads.
-        channel = self.channel
-        with channel.outbuf_lock:
-            channel._flush_exception(channel._flush_some, do_close=False)
+        _flush_now(self.channel)
 
     def execute(self) -> None:
-        problem = self.get_environment().get("ninek.prefix_error")
-        if problem:
+        front: _Front = self.channel.server.front
+        waited = time.monotonic() - self.request.queued_at
+        if self.request.queued_at and waited > front.limits.queue_wait_s:
+            self.request.error = ServiceUnavailable(
+                f"The server is busy: this request waited {waited:.0f} s for a thread, "
+                f"longer than the query time limit. Try again in a moment.")
+        elif problem := self.get_environment().get("ninek.prefix_error"):
             self.request.error = BadRequest(problem)
+        if self.request.error is not None:
             self.complete = True
-            ErrorTask.execute(self)  # type: ignore[arg-type]
+            _write_error(self)
             return
         super().execute()
+
+
+def _flush_now(channel: _Channel) -> None:
+    """Send what the socket takes now, unless the loop has closed the connection meanwhile
+    (its socket is then gone: sending would raise inside waitress and print a traceback)."""
+    with channel.outbuf_lock:
+        if channel.connected and channel.socket is not None:
+            channel._flush_exception(channel._flush_some, do_close=False)
+
+
+def _serve_inline(channel: _Channel, task: Task) -> None:
+    """Run ``task`` (the first of the channel's requests) here and now, as
+    ``HTTPChannel.service`` would in a thread; the caller holds ``requests_lock``."""
+    try:
+        task.service()
+    except ClientDisconnected:
+        task.close_on_finish = True
+    if task.close_on_finish:
+        channel.close_when_flushed = True
+        for request in channel.requests:
+            request.close()
+        channel.requests = []
+    else:
+        if channel.current_outbuf_count > 0:  # next answer in a new buffer, as waitress
+            channel.current_outbuf_count = channel.adj.outbuf_high_watermark
+        channel.requests.pop(0).close()
+    channel.last_activity = time.time()
+    _flush_now(channel)
 
 
 # -- connections (event loop) ----------------------------------------------------------------
@@ -361,16 +580,25 @@ class _Channel(HTTPChannel):
             self.will_close = True
 
     def handle_close(self) -> None:
-        if self.linger_on_close and self._linger_until is None and self.connected:
-            try:
-                self.socket.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            else:
-                self._linger_until = time.monotonic() + LINGER_S
-                self.will_close = False
-                return
-        super().handle_close()
+        # Under the output lock, so that an application thread flushing its answer sees
+        # either an open socket or a closed channel, never a socket that is gone.
+        with self.outbuf_lock:
+            if self.linger_on_close and self._linger_until is None and self.connected:
+                try:
+                    self.socket.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                else:
+                    self._linger_until = time.monotonic() + LINGER_S
+                    self.will_close = False
+                    return
+            super().handle_close()
+
+    def send(self, data: bytes, do_close: bool = True) -> int:
+        if self.socket is None:  # closed by the loop: as if the client had left
+            self.connected = False
+            return 0
+        return super().send(data, do_close=do_close)
 
     def readable(self) -> bool:
         if self._linger_until is not None:
@@ -400,6 +628,42 @@ class _Server(TcpWSGIServer):
     channel_class = _Channel
     front: _Front
 
+    def add_task(self, channel: _Channel) -> None:  # type: ignore[override]
+        """Hand the channel's first request to the application threads, unless the front
+        answers it itself, here: ``/health`` (liveness must not wait behind heavy requests),
+        a refusal of its own (413, 431, 400), or 503 when every thread is busy and
+        :attr:`FrontLimits.queued_requests` requests already wait. Called with the channel's
+        ``requests_lock`` held, by the loop or by a thread that finished the one before."""
+        front = self.front
+        while channel.requests:
+            if channel.will_close or channel.close_when_flushed:
+                for request in channel.requests:
+                    request.close()
+                channel.requests = []
+                return
+            request = channel.requests[0]
+            if request.error is not None:
+                _serve_inline(channel, _ErrorTask(channel, request))
+            elif front.health is not None and front.is_health(channel, request):
+                _serve_inline(channel, _HealthTask(channel, request))
+            elif self._queue_full(front.limits.queued_requests):
+                request.error = ServiceUnavailable(
+                    "The server is busy: every thread is working and "
+                    f"{front.limits.queued_requests} requests are waiting. Try again in "
+                    f"{RETRY_AFTER_S} s.")
+                _serve_inline(channel, _ErrorTask(channel, request))
+            else:
+                request.queued_at = time.monotonic()
+                self.task_dispatcher.add_task(channel)
+                return
+
+    def _queue_full(self, limit: int) -> bool:
+        dispatcher = self.task_dispatcher  # read without its lock: a bound, not a count
+        if len(dispatcher.queue) < limit:
+            return False
+        idle = len(dispatcher.threads) - dispatcher.stop_count - dispatcher.active_count
+        return idle <= 0
+
     def maintenance(self, now: float) -> None:
         clock = time.monotonic()
         for channel in list(self.active_channels.values()):
@@ -425,6 +689,22 @@ class _Front:
     log: Any
     proxies: _Proxies
     multiprocess: bool
+    limits: FrontLimits
+    #: The path prefix from the environment (a trusted proxy's header overrides it).
+    script_name: str = ""
+    #: The application's answer to ``GET /health`` (status, headers, body), or None.
+    health: tuple[str, list[tuple[str, str]], bytes] | None = None
+
+    def is_health(self, channel: _Channel, request: _Parser) -> bool:
+        """Whether ``request`` is a ``GET`` or ``HEAD`` of the application's ``/health``,
+        without a body."""
+        if request.command not in ("GET", "HEAD") or request.chunked \
+                or request.content_length or not request.path.endswith("/health"):
+            return False
+        prefix = self.script_name
+        if request.script_name is not None and self.proxies.trusts(channel.addr[0]):
+            prefix = request.script_name
+        return request.path == prefix.rstrip("/") + "/health"
 
 
 # -- the gunicorn worker ---------------------------------------------------------------------
@@ -442,7 +722,8 @@ class FrontWorker(Worker):
         limits: FrontLimits = getattr(self.app, "front_limits", None) or FrontLimits()
         adj = limits.adjustments(max(1, self.cfg.threads), self.cfg.worker_connections,
                                  self.cfg.backlog)
-        front = _Front(self.log, _Proxies(self.cfg), self.cfg.workers > 1)
+        front = _Front(self.log, _Proxies(self.cfg), self.cfg.workers > 1, limits,
+                       os.environ.get("SCRIPT_NAME", ""), self._health())
         socket_map: dict = {}
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
@@ -470,6 +751,33 @@ class FrontWorker(Worker):
                     break
             wasyncore.poll2(TICK_S, socket_map)
         self._stop(servers, socket_map, dispatcher)
+
+    def _health(self) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """The application's own answer to ``GET /health`` (its status, headers and body,
+        less those waitress sets), asked once, so the loop can give it without a thread."""
+        from werkzeug.test import EnvironBuilder
+
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+            answer["status"], answer["headers"] = status, headers
+
+        try:
+            environ = EnvironBuilder(path="/health", base_url="http://localhost").get_environ()
+            chunks = self.wsgi(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                getattr(chunks, "close", lambda: None)()
+        except Exception:  # noqa: BLE001 - then /health goes to the application as before
+            self.log.exception("GET /health failed at start; it is not answered by the loop")
+            return None
+        if not answer.get("status", "").startswith("200"):
+            return None
+        dropped = {"content-length", "date", "server", "connection"}
+        headers = [(name, value) for name, value in answer["headers"]
+                   if name.lower() not in dropped]
+        return answer["status"], headers, body
 
     def _stop(self, servers: list, socket_map: dict, dispatcher: ThreadedTaskDispatcher) -> None:
         """Graceful stop: take no new connection, finish the requests under way and send

@@ -42,7 +42,9 @@ class _Gunicorn(BaseApplication):
 def front_limits(config) -> FrontLimits:
     """The front's limits from the application's settings."""
     return FrontLimits(header_bytes=header_limit(int(config.get("MAX_QUERY_LENGTH", 20_000))),
-                       body_bytes=int(config.get("MAX_REQUEST_KIB", 1024)) << 10)
+                       body_bytes=int(config.get("MAX_REQUEST_KIB", 1024)) << 10,
+                       queued_requests=max(1, int(config.get("MAX_QUEUED_REQUESTS", 32))),
+                       queue_wait_s=float(config.get("QUERY_TIMEOUT", 10.0)))
 
 
 def serve(app, *, host: str, port: int, workers: int, threads: int,
