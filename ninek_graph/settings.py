@@ -71,6 +71,11 @@ SETTINGS = (
             "'best-effort': it starts with the layers there are and logs a warning."),
     Setting("server_workers", 2, "Server processes (gunicorn workers)."),
     Setting("server_threads", 4, "Threads per server process."),
+    Setting("max_queued_requests", 32,
+            "Requests one server process lets wait for a thread; with every thread busy and "
+            "this many waiting, the next is answered 503 with Retry-After at once (and one "
+            "that waited longer than query_timeout gets 503 instead of being run). /health "
+            "never waits: the front answers it itself."),
     Setting("cache_entries", 512,
             "Answers (and whole responses) kept in memory per server process; 0 turns both "
             "caches off. Answers depend only on the build, so they never go stale (a new "
