@@ -1,0 +1,90 @@
+"""Render mutation/results.json as the Markdown table and survivor list of results.md."""
+
+from __future__ import annotations
+
+from mutation.survivors import SURVIVORS
+
+_HEADER = (
+    "| target | files | mutants run | of | killed | timed out | survived "
+    "| killed by a new test | equivalent | score | raw score | minutes | commit |"
+)
+
+_INTRO = """\
+# Mutation testing
+
+Measured by `mutation/run.sh` (see `mutation/__main__.py`): one small bug planted at a
+time in a copy of the committed tree, the target's test files run against it (`-x`).
+**Killed** means a test failed, **timed out** that the run took over 3x the unmutated
+run + 20 s (counted as caught: a hang is noticed), **survived** that every test passed.
+*Raw score* = (killed + timed out) / mutants run, as measured. *Score* also counts the
+survivors a test added since kills, and leaves the equivalent survivors (no input can
+tell them from the original) out of the denominator. Where a module has more mutants than
+`--max-mutants`, a seeded random sample was run (column *of*: all mutants of the module).
+"""
+
+
+def _label(mutant: dict) -> str:
+    return f"{mutant['file']}:{mutant['line']}: {mutant['description']}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "-"
+
+
+def _counts(mutants: list[dict]) -> dict[str, int]:
+    survivors = [_label(m) for m in mutants if m["status"] == "survived"]
+    notes = [SURVIVORS[label] for label in survivors if label in SURVIVORS]
+    equivalent = sum(note.startswith("equivalent") for note in notes)
+    return {
+        "run": len(mutants),
+        "killed": sum(m["status"] == "killed" for m in mutants),
+        "timeout": sum(m["status"] == "timeout" for m in mutants),
+        "survived": len(survivors),
+        "killed_later": len(notes) - equivalent,
+        "equivalent": equivalent,
+    }
+
+
+def _row(name: str, files: str, total: str, c: dict[str, int], minutes: float, commit: str) -> str:
+    caught = c["killed"] + c["timeout"]
+    score = _percent(caught + c["killed_later"], c["run"] - c["equivalent"])
+    cells = [
+        name, files, c["run"], total, c["killed"], c["timeout"], c["survived"],
+        c["killed_later"], c["equivalent"], score, _percent(caught, c["run"]),
+        f"{minutes:.1f}", commit,
+    ]  # fmt: skip
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def render(results: dict) -> str:
+    targets = results["targets"]
+    lines = [_INTRO, _HEADER, "|---|---|" + "---:|" * 10 + "---|"]
+    total: dict[str, int] = {}
+    minutes = 0.0
+    for name, record in targets.items():
+        files = ", ".join(f"`{f}`" for f in record["files"])
+        if record.get("error"):
+            lines.append(f"| {name} | {files} | {record['error']} |")
+            continue
+        counts = _counts(record["mutants"])
+        for key, value in counts.items():
+            total[key] = total.get(key, 0) + value
+        minutes += record["wall_seconds"] / 60
+        lines.append(
+            _row(name, files, str(record["total_mutants"]), counts, record["wall_seconds"] / 60,
+                 record["commit"])
+        )  # fmt: skip
+    if total:
+        lines.append(_row("**all**", "", "", total, minutes, ""))
+    lines += ["", "## Survivors", ""]
+    survivors = [m for r in targets.values() for m in r["mutants"] if m["status"] == "survived"]
+    if not survivors:
+        lines.append("None.")
+    for mutant in survivors:
+        note = SURVIVORS.get(_label(mutant), "**not yet classified**")
+        lines.append(f"- `{_label(mutant)}` (now `{mutant['replacement'][:70]}`): {note}")
+    timed = [(n, m) for n, r in targets.items() for m in r["mutants"] if m["status"] == "timeout"]
+    if timed:
+        lines += ["", "## Timed out (counted as caught)", ""]
+        lines += [f"- `{_label(m)}` ({n})" for n, m in timed]
+    return "\n".join(lines) + "\n"
