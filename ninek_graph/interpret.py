@@ -35,12 +35,12 @@ ROW_KEYS = {
 }
 PERIOD_KEYS = {"start", "end", "open", "text"}
 PARTICIPANTS_KEYS = {"all_members", "minus", "agents"}
-AGENT_KEYS = {"agent", "role", "text", "certainty", "reason", "scope"}
+AGENT_KEYS = {"agent", "role", "text", "certainty", "reason", "scope", "reading"}
 MONEY_KINDS = {"grant", "cost", "saving"}
 MONEY_KEYS = {
     "kind", "amount", "amount_text", "approximate", "estimated", "funder", "recipients",
     "start", "end", "purpose", "text", "full_funding", "approved", "same_as", "certainty",
-    "places", "qualitative",
+    "places", "qualitative", "funder_certainty",
 }
 LINK_KEYS = {"from", "relation", "to", "text", "certainty"}
 MILESTONE_KEYS = {"kind", "state", "date", "season", "text", "certainty"}
@@ -338,7 +338,7 @@ class _RowChecker:
         self.keys(participants, PARTICIPANTS_KEYS, "participants")
         if "all_members" in participants:
             value = participants["all_members"]
-            self.keys(value, {"text", "count", "limit_to_membership"}, "all_members")
+            self.keys(value, {"text", "count"}, "all_members")
             self.evidence(value["text"], "all members")
             if value.get("count") not in (None, 7, 9):
                 self.fail("all_members.count must be 7 or 9 (the counts the source uses)")
@@ -350,6 +350,8 @@ class _RowChecker:
                 self.certainty(agent, f"participants.{key}")
                 if "role" in agent:
                     self.concept("role", agent["role"], "role")
+                if "reading" in agent and agent.get("certainty") != "inferred":
+                    self.fail(f"participant {agent['agent']}: a reading of its own is inferred")
         if "minus" in participants and "all_members" not in participants:
             self.fail("'minus' needs 'all_members' to subtract from")
 
@@ -395,6 +397,8 @@ class _RowChecker:
             if "funder" not in money:
                 self.fail("a grant needs a funder")
             self.agent(money["funder"], "a grant's funder")
+            if money.get("funder_certainty", "stated") not in ("stated", "inferred"):
+                self.fail("funder_certainty is stated or inferred")
         for recipient in money.get("recipients", []):
             self.keys(recipient, AGENT_KEYS, "a recipient")
             self.agent(recipient["agent"], "a recipient")

@@ -87,17 +87,16 @@ def resolve_all_members(
     end: int | None,
     stated_count: int | None,
     validity: Validity | None = None,
-    limit_to_membership: bool = True,
 ) -> list[ResolvedMember]:
     """The members an "all members" expression denotes for a project running ``start`` to
     ``end`` (``None``: open-ended).
 
     A stated count of seven means the founding members, for the whole period; otherwise
     every municipality that was a member in some year of the period, each limited to the
-    overlapping years (and to the years it existed). With ``limit_to_membership`` false (a
-    row whose list is not the membership of the year, see the curated file), every
-    municipality that was ever a member takes part in every year of the period in which it
-    existed. An open-ended project gives open-ended participations, except where the
+    overlapping years (and to the years it existed). There is no switch to read "all" as
+    anything else: a row that supports another reading for some municipality names it among
+    its participants with its own evidence (line 28), and that reading replaces this one
+    for it (see rdf_rows). An open-ended project gives open-ended participations, except where the
     membership or the municipality ended within the document's years.
     """
     resolved = []
@@ -105,7 +104,7 @@ def resolve_all_members(
     for member in members(membership, validity):
         if stated_count == 7 and not member.founding:
             continue
-        if stated_count == 7 or not limit_to_membership:
+        if stated_count == 7:
             years = existence_years(member.municipality, start, end, validity)
             if years is not None:
                 resolved.append(ResolvedMember(member.municipality, *years))

@@ -128,6 +128,24 @@ def quality(builder: PageBuilder) -> dict:
     notes.sort(key=by_line)
     decisions.sort(key=by_line)
     assumptions.sort(key=lambda r: r["iri"])
+    # statements one row states and another only implies: stated, with the implying row
+    # and its evidence kept (the rule is the ontology's definition of nk:inferredIn)
+    mixed = []
+    for line in ix.of_type(NK + "SourceLine"):
+        for node, predicate in ix.incoming(line):
+            if predicate != NK + "inferredIn":
+                continue
+            rows = sorted(int(v.value) for r in ix.iris(node, PROV + "wasDerivedFrom")
+                          for v in [ix.value(r, NK + "lineNumber")] if v is not None)
+            number = ix.value(line, NK + "lineNumber")
+            certainty = ix.iris(node, NK + "certainty")
+            mixed.append({**builder.ref(node),
+                          "inferred_line": number.value if number else "",
+                          "lines": rows,
+                          "certainty": builder.ref(certainty[0]) if certainty else None,
+                          "evidence": [o.value for o in ix.values(node, NK + "evidence")
+                                       if o.kind == "literal"]})
+    mixed.sort(key=lambda r: (int(r["inferred_line"] or 0), r["iri"]))
     candidates = []
     for c in ix.of_type(NK + "CandidateMatch"):
         entity, item = ix.iris(c, NK + "fromEntity"), ix.iris(c, NK + "toEntity")
@@ -136,9 +154,14 @@ def quality(builder: PageBuilder) -> dict:
                            "item": item[0] if item else "",
                            "comment": ix.text(c, RDFS + "comment", builder.lang) or ""})
     candidates.sort(key=lambda r: r["entity"]["label"].casefold() if r["entity"] else "")
-    unlinked = [{**builder.ref(str(iri)), "reason": reason} for iri, reason in _unlinked()]
+    # one list per registry, so that each entry is missing exactly what its list names
+    unlinked = [{"registry": registry_id,
+                 "entries": [{**builder.ref(iri), "reason": reason}
+                             for iri, reg, reason in _missing_links() if reg == registry_id]}
+                for registry_id in _registries()]
     return {"notes": notes, "assumptions": assumptions, "decisions": decisions,
-            "candidates": candidates,
+            "candidates": candidates, "mixed": mixed,
+            "mixed_rule": _definition(ix, NK + "inferredIn", builder.lang),
             "candidate_rule": _definition(ix, NK + "CandidateMatch", builder.lang),
             "decision_rule": _definition(ix, NK + "InterpretationDecision", builder.lang),
             "unlinked": unlinked,
@@ -153,7 +176,13 @@ def _definition(ix, term: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _unlinked() -> tuple[tuple[str, str], ...]:
+def _missing_links() -> tuple[tuple[str, str, str], ...]:
     from . import registry
 
-    return tuple((str(iri), reason) for iri, reason in registry.unlinked())
+    return tuple((str(iri), reg, reason) for iri, reg, reason in registry.missing_links())
+
+
+def _registries() -> tuple[str, ...]:
+    from . import registry
+
+    return registry.REGISTRIES

@@ -136,10 +136,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind": ("Slag", "Kind"),
     "comment": ("Kommentar", "Comment"),
     "concerns": ("Gjelder", "Concerns"),
-    "unlinked": ("Uten registerlenker", "Without registry links"),
-    "unlinked_intro": ("Enheter uten verifisert lenke til SSB, Enhetsregisteret eller Wikidata, "
-                       "med grunnen.", "Entities without a verified link to SSB, the "
-                       "Central Coordinating Register or Wikidata, with the reason."),
+    "mixed_certainty": ("Sagt i én rad, antydet i en annen",
+                        "Stated by one row, implied by another"),
+    "implied_in": ("Antydet i", "Implied in"),
+    "stated_in": ("Kilderader", "Source rows"),
+    "unlinked": ("Manglende registerlenker", "Missing registry links"),
+    "unlinked_intro": ("Én liste per register: enhetene som mangler en verifisert lenke til "
+                       "akkurat det registeret, med grunnen. Kommuner sjekkes mot alle tre "
+                       "(kommunenummer i SSB, organisasjonsnummeret til kommunen som "
+                       "virksomhet, Wikidata), kildens organisasjoner mot Enhetsregisteret.",
+                       "One list per registry: the entities that lack a verified link to that "
+                       "registry, with the reason. Municipalities are checked against all "
+                       "three (SSB's municipality number, the organisation number of the "
+                       "municipal authority, Wikidata), the source's organisations against "
+                       "the Central Coordinating Register."),
+    "missing_ssb": ("Uten kommunenummer fra SSB", "Without an SSB municipality number"),
+    "missing_enhetsregisteret": ("Uten organisasjonsnummer i Enhetsregisteret",
+                                 "Without an organisation number (Central Coordinating "
+                                 "Register)"),
+    "missing_wikidata": ("Uten verifisert Wikidata-element", "Without a verified Wikidata item"),
     "entity": ("Enhet", "Entity"),
     "source_document": ("Kildedokumentet", "The source document"),
     "source_intro": ("Dokumentet slik det er, linje for linje; rader lenker til det som er "

@@ -111,12 +111,20 @@ class RowBuilder:
             self.add(node, NK.evidence, Literal(text))
         self.add(node, PROV.wasDerivedFrom, self.source)
         # A node stated by several rows (the same link read from two lines) is as certain as
-        # the row that says it in words.
+        # the row that says it in words; a row that only implies it keeps its evidence and,
+        # where another row states it, is named by nk:inferredIn (/quality lists those).
         stated, inferred = concept("certainty", "stated"), concept("certainty", "inferred")
         if certainty == "stated":
-            self.graph.remove((node, NK.certainty, inferred))
+            if (node, NK.certainty, inferred) in self.graph:
+                # every row that gave it so far only implied it
+                for row in list(self.graph.objects(node, PROV.wasDerivedFrom)):
+                    if row != self.source:
+                        self.add(node, NK.inferredIn, row)
+                self.graph.remove((node, NK.certainty, inferred))
             self.add(node, NK.certainty, stated)
-        elif (node, NK.certainty, stated) not in self.graph:
+        elif (node, NK.certainty, stated) in self.graph:
+            self.add(node, NK.inferredIn, self.source)
+        else:
             self.add(node, NK.certainty, inferred)
 
     # -- the row -----------------------------------------------------------------------
@@ -201,18 +209,25 @@ class RowBuilder:
         if "all_members" in participants:
             self.all_members(participants)
         for agent in participants.get("agents", []):
-            self.participation(agent["agent"], agent.get("role", "participant"), agent["text"],
-                               agent.get("certainty", "stated"))
+            node = self.participation(agent["agent"], agent.get("role", "participant"),
+                                      agent["text"], agent.get("certainty", "stated"))
+            if "reading" in agent:  # an inferred reading of its own (line 28), named
+                self.add(node, NK.reading, Literal(agent["reading"]))
 
     def all_members(self, participants: dict[str, Any]) -> None:
         stated = participants["all_members"]
         period = self.entry["period"]
         excluded = {m["agent"] for m in participants.get("minus", [])}
+        # A municipality the row names on its own (line 28: the owner municipalities, read
+        # from the working form and the comment) takes part by that reading, with its own
+        # evidence and years, not as a member resolved from "all".
+        named = {a["agent"] for a in participants.get("agents", [])
+                 if a.get("role", "participant") == "participant"}
         resolved = membership_rules.resolve_all_members(
             self.interpretation.membership, period["start"], period.get("end"),
             stated.get("count"), self.interpretation.validity,
-            limit_to_membership=stated.get("limit_to_membership", True),
         )
+        resolved = [m for m in resolved if m.municipality not in named]
         for member in resolved:
             if member.municipality in excluded:
                 continue
@@ -338,7 +353,10 @@ class RowBuilder:
             self.add(node, SCHEMA.fundedItem, self.subject)
             funder = self.agent(money["funder"])
             self.add(node, SCHEMA.funder, funder)
-            self.participation(money["funder"], "funder", money["text"], certainty)
+            # the funder may be read rather than named (line 35: "Utredet gjennom
+            # HØYKOM-prosjekt, tilskudd ca 1 mill kr" does not say who gave the grant)
+            self.participation(money["funder"], "funder", money["text"],
+                               money.get("funder_certainty", certainty))
             self.add(node, NK.fullFunding, Literal(bool(money.get("full_funding"))))
         if "amount" in money:
             amount = URIRef(f"{node}#amount")

@@ -568,6 +568,13 @@ def _crosswalk_date(text: str) -> date | None:
     return date.fromisoformat(m.group(0)) if m else None
 
 
+def _crosswalk_year(text: str) -> int | None:
+    """A validity bound crosswalk.tsv gives as a year only ("2002": the health trust was
+    formed that year, its day not given): kept as a year, never padded to a made-up day."""
+    m = re.fullmatch(r"(\d{4})(?: \(.*\))?", text.strip())
+    return int(m.group(1)) if m else None
+
+
 def _apply_crosswalk_numbers(municipalities, coverage_end, notes) -> None:
     """Numbers valid after the copied SSB versions, from crosswalk.tsv (files silent)."""
     rows = [r for r in crosswalk_rows() if r["identifier_kind"] == "kommunenummer"
@@ -629,7 +636,16 @@ def _number_iri(period: NumberPeriod) -> URIRef:
     return iri("identifier", "kommunenummer", period.number, slugify(period.name))
 
 
-def _period(graph: Graph, node: URIRef, begin: date | None, end: date | None) -> None:
+def _period(graph: Graph, node: URIRef, begin: date | int | None,
+            end: date | int | None) -> None:
+    """A validity interval: bounds known to the day as a dcterms:PeriodOfTime (DCAT), a bound
+    known to the year only as nk:startYear / nk:endYear on the identifier itself (DCAT-AP-NO
+    wants dates in a period, and no day is made up)."""
+    for prop, bound in ((NK.startYear, begin), (NK.endYear, end)):
+        if isinstance(bound, int):
+            graph.add((node, prop, Literal(f"{bound:04d}", datatype=XSD.gYear)))
+    begin = None if isinstance(begin, int) else begin
+    end = None if isinstance(end, int) else end
     if begin is None and end is None:
         return
     period = URIRef(str(node) + "/period")
@@ -773,8 +789,8 @@ def organisation_wikidata() -> tuple[list[ItemLink], list[ItemLink]]:
 class OrgNumber:
     subject: URIRef
     number: str
-    begin: date | None
-    end: date | None
+    begin: date | int | None  # an int is a year (the source gives no day)
+    end: date | int | None
     row: dict[str, str]
 
 
@@ -799,7 +815,8 @@ def organisation_numbers() -> tuple[tuple[OrgNumber, ...], tuple[tuple[dict, str
         if "not verified" in text or "inference" in text:
             skipped.append((row, "its attribution is marked unverified in crosswalk.tsv"))
             continue
-        begin, end = _crosswalk_date(row["valid_from"]), _crosswalk_date(row["valid_to"])
+        begin = _crosswalk_date(row["valid_from"]) or _crosswalk_year(row["valid_from"])
+        end = _crosswalk_date(row["valid_to"]) or _crosswalk_year(row["valid_to"])
         if "municipal authority" in row["type"]:
             label = row["entity"]
             if m := re.search(r"pre-(\d{4})", label):
@@ -816,7 +833,12 @@ def organisation_numbers() -> tuple[tuple[OrgNumber, ...], tuple[tuple[dict, str
             if len(owners) != 1:
                 skipped.append((row, f"no single municipality matches ({sorted(owners)})"))
                 continue
-            subject = iri("municipality", owners.pop())
+            owner = owners.pop()
+            subject = iri("municipality", owner)
+            if end is None and h.municipalities[owner].end is not None:
+                # the number of a municipal authority cannot outlast its municipality: its
+                # validity ends with the municipality (SSB's end date, not crosswalk.tsv's)
+                end = h.municipalities[owner].end
         elif row["entity"] in org_names:
             subject = iri("organisation", org_names[row["entity"]])
         else:
@@ -949,8 +971,8 @@ def _registry_graph() -> Graph:
         if org.row["entity"] in CROSSWALK_ALIASES:
             graph.add((node, RDFS.comment, Literal(
                 f"The number of {org.row['entity']}, the health trust the hospital has been "
-                "since 2002; crosswalk.tsv gives no day it took effect, so no interval is "
-                "given, but it does not apply to the county-run hospital before 2002.",
+                "since 2002 (its validity starts in 2002, a year: crosswalk.tsv gives no "
+                "day); it does not apply to the county-run hospital before 2002.",
                 lang="en")))
         _period(graph, node, org.begin, org.end)
     return graph
@@ -1054,40 +1076,50 @@ _ORG_REASONS = {
     "9k-plangruppe": "a working group of the cooperation, not a registered unit",
     "fylkeskommunal-plangruppe": "a working group of the county authority, not a registered "
                                  "unit",
-    "nmt-tonsberg": "an inter-municipal food-safety authority merged before 2002; no "
-                    "organisation number in crosswalk.tsv",
-    "nmt-nordre-vestfold": "an inter-municipal food-safety authority merged before 2002; no "
-                           "organisation number in crosswalk.tsv",
+    "nmt-tonsberg": "an inter-municipal food-safety authority that merged with the other "
+                    "into one (line 28, which gives no date); no organisation number in "
+                    "crosswalk.tsv",
+    "nmt-nordre-vestfold": "an inter-municipal food-safety authority that merged with the other "
+                           "into one (line 28, which gives no date); no organisation number in "
+                           "crosswalk.tsv",
 }
 
 
-def unlinked() -> list[tuple[URIRef, str]]:
-    """Entities of the graph (municipalities in scope, the core's organisations) that lack a
-    verified registry link, with the reason; one entry per entity."""
+# The registries an entity can lack a link to, in the order the data-quality page lists them.
+REGISTRIES = ("ssb", "enhetsregisteret", "wikidata")
+
+
+def missing_links() -> list[tuple[URIRef, str, str]]:
+    """One entry per entity and registry it lacks a verified link to: (entity, registry,
+    reason), the registry one of :data:`REGISTRIES`. Municipalities are checked against all
+    three (SSB's municipality number, the organisation number of the municipal authority, a
+    Wikidata item); the core's organisations against the Central Coordinating Register only
+    (crosswalk.tsv covers Wikidata items for few organisations)."""
     h = history()
     graph = _registry_graph()
     out = []
     for slug, m in sorted(h.municipalities.items()):
         subject = iri("municipality", slug)
-        reasons = list(h.notes.get(slug, []))
+        for note in h.notes.get(slug, []):  # numbers SSB's copies and crosswalk.tsv lack
+            out.append((subject, "ssb", note))
         candidate = next((c for c in wikidata_candidates() if c.subject == subject), None)
         if (subject, OWL.sameAs, None) not in graph and candidate is not None:
-            reasons.append(
-                f"only a single-source Wikidata candidate ({candidate.item}, rdfs:seeAlso), "
-                "not verified by a second source")
+            out.append((subject, "wikidata",
+                        f"only a single-source Wikidata candidate ({candidate.item}, "
+                        "rdfs:seeAlso), not verified by a second source"))
         elif (subject, OWL.sameAs, None) not in graph:
-            reasons.append(
-                "no Wikidata item verified (README: items of dissolved and pre-merger "
-                "municipalities are not verified)" if m.end else
-                "crosswalk.tsv names no Wikidata item for it")
+            out.append((subject, "wikidata",
+                        "no Wikidata item verified (README: items of dissolved and pre-merger "
+                        "municipalities are not verified)" if m.end else
+                        "crosswalk.tsv names no Wikidata item for it"))
         if not any((node, RDF.type, NK.OrganisationNumber) in graph
                    for node in graph.objects(subject, ADMS.identifier)):
-            reasons.append("no organisation number of its municipal authority verified in "
-                           "crosswalk.tsv")
-        if reasons:
-            out.append((subject, "; ".join(reasons)))
+            out.append((subject, "enhetsregisteret",
+                        "no organisation number of its municipal authority verified in "
+                        "crosswalk.tsv"))
     if "baerum" not in h.municipalities:
-        out.append((iri("municipality", "baerum"), "its number is not in the copied SSB files"))
+        out.append((iri("municipality", "baerum"), "ssb",
+                    "its number is not in the copied SSB files"))
     for org in _core_organisations():
         subject = iri("organisation", org["id"])
         if (subject, ADMS.identifier, None) in graph:
@@ -1095,8 +1127,17 @@ def unlinked() -> list[tuple[URIRef, str]]:
         reason = _ORG_REASONS.get(
             org["id"], "no organisation number in crosswalk.tsv (README lists it as not "
             "verified, or it is not covered)")
-        out.append((subject, reason))
+        out.append((subject, "enhetsregisteret", reason))
     return out
+
+
+def unlinked() -> list[tuple[URIRef, str]]:
+    """Entities that lack a verified link to at least one registry, with the reasons joined
+    (one entry per entity; :func:`missing_links` says which registry each reason is for)."""
+    reasons: dict[URIRef, list[str]] = {}
+    for subject, _registry, reason in missing_links():
+        reasons.setdefault(subject, []).append(reason)
+    return [(subject, "; ".join(texts)) for subject, texts in reasons.items()]
 
 
 def write_turtle(path: Path) -> None:

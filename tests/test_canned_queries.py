@@ -313,7 +313,7 @@ def test_a_parameter_may_bind_another_variable():
     (parameter,) = query.parameters
     assert (parameter.name, parameter.variable) == ("municipality", "municipalityKey")
     assert set(query.bindings({"municipality": "Re"})) == {"municipalityKey"}
-    assert canned.get("project-participants").parameters[0].variable == "project"
+    assert canned.get("project-participants").parameters[0].variable == "projectKey"
 
 
 def test_municipality_projects_names_the_municipality_by_iri(run):
@@ -347,7 +347,7 @@ def test_project_participants(run):
     by_iri = run("project-participants", project="https://w3id.org/ninek/project/geodata")
 
     def without_echo(found):
-        return Counter(str({k: v for k, v in r.items() if k != "project"}) for r in found)
+        return Counter(str({k: v for k, v in r.items() if k != "projectKey"}) for r in found)
 
     assert without_echo(rows) == without_echo(by_iri)
     solid = run("project-participants", project='"Sentralisert drift av fiberskoler"/ SOLID')
