@@ -93,10 +93,15 @@ def _select(
     return found, total
 
 
-def _run_target(target: Target, copies: list[Path], args: argparse.Namespace) -> dict:
+def _run_target(
+    target: Target, copies: list[Path], args: argparse.Namespace, only: set[str] | None = None
+) -> dict:
+    """Run the target's mutants (or, with ``only``, the mutants of those labels)."""
     # Mutants are drawn from HEAD's text (the copy), so offsets match what is mutated.
     base = copies[0]
-    found, total = _select(target, base, args.max_mutants, args.seed)
+    found, total = _select(target, base, None if only else args.max_mutants, args.seed)
+    if only is not None:
+        found = [m for m in found if m.label in only]
     outcome, baseline = _run_tests(base, target.tests, timeout=900)
     print(
         f"[{target.name}] {len(found)}/{total} mutants; "
@@ -156,6 +161,10 @@ def _run_target(target: Target, copies: list[Path], args: argparse.Namespace) ->
     return record
 
 
+def _label(mutant: dict) -> str:
+    return f"{mutant['file']}:{mutant['line']}: {mutant['description']}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mutation", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -168,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout-factor", type=float, default=3.0)
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--render", action="store_true", help="only re-render results.md")
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="run again only the survivors recorded in results.json (against the tests now "
+        "committed) and record which are killed now",
+    )
     args = parser.parse_args(argv)
     names = args.modules.split(",") if args.modules else [t.name for t in TARGETS]
     unknown = [n for n in names if n not in BY_NAME]
@@ -196,6 +211,20 @@ def main(argv: list[str] | None = None) -> int:
             _copy_head(copy)
         for name in names:
             started = time.monotonic()
+            if args.recheck:
+                old = results["targets"].get(name)
+                if old is None:
+                    continue
+                labels = {_label(m) for m in old["mutants"] if m["status"] == "survived"}
+                again = _run_target(BY_NAME[name], copies, args, only=labels)
+                old["recheck"] = {
+                    "commit": commit,
+                    "tests": again["tests"],
+                    "mutants": {_label(m): m["status"] for m in again["mutants"]},
+                }
+                RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+                RESULTS_MD.write_text(render(results), encoding="utf-8")
+                continue
             record = _run_target(BY_NAME[name], copies, args)
             record["wall_seconds"] = round(time.monotonic() - started, 1)
             record["commit"] = commit

@@ -17,8 +17,9 @@ time in a copy of the committed tree, the target's test files run against it (`-
 **Killed** means a test failed, **timed out** that the run took over 3x the unmutated
 run + 20 s (counted as caught: a hang is noticed), **survived** that every test passed.
 *Raw score* = (killed + timed out) / mutants run, as measured. *Score* also counts the
-survivors a test added since kills, and leaves the equivalent survivors (no input can
-tell them from the original) out of the denominator. Where a module has more mutants than
+survivors that a test added since kills when they are run again (`--recheck`, measured, not
+claimed), and leaves the equivalent survivors (no input can tell them from the original)
+out of the denominator. Where a module has more mutants than
 `--max-mutants`, a seeded random sample was run (column *of*: all mutants of the module).
 """
 
@@ -31,16 +32,26 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "-"
 
 
-def _counts(mutants: list[dict]) -> dict[str, int]:
+def _rechecked(record: dict) -> dict[str, str]:
+    return record.get("recheck", {}).get("mutants", {})
+
+
+def _counts(record: dict) -> dict[str, int]:
+    mutants = record["mutants"]
     survivors = [_label(m) for m in mutants if m["status"] == "survived"]
-    notes = [SURVIVORS[label] for label in survivors if label in SURVIVORS]
-    equivalent = sum(note.startswith("equivalent") for note in notes)
+    again = _rechecked(record)
+    killed_later = sum(again.get(label) in ("killed", "timeout") for label in survivors)
+    equivalent = sum(
+        SURVIVORS.get(label, "").startswith("equivalent")
+        and again.get(label) not in ("killed", "timeout")
+        for label in survivors
+    )
     return {
         "run": len(mutants),
         "killed": sum(m["status"] == "killed" for m in mutants),
         "timeout": sum(m["status"] == "timeout" for m in mutants),
         "survived": len(survivors),
-        "killed_later": len(notes) - equivalent,
+        "killed_later": killed_later,
         "equivalent": equivalent,
     }
 
@@ -66,7 +77,7 @@ def render(results: dict) -> str:
         if record.get("error"):
             lines.append(f"| {name} | {files} | {record['error']} |")
             continue
-        counts = _counts(record["mutants"])
+        counts = _counts(record)
         for key, value in counts.items():
             total[key] = total.get(key, 0) + value
         minutes += record["wall_seconds"] / 60
@@ -77,12 +88,18 @@ def render(results: dict) -> str:
     if total:
         lines.append(_row("**all**", "", "", total, minutes, ""))
     lines += ["", "## Survivors", ""]
-    survivors = [m for r in targets.values() for m in r["mutants"] if m["status"] == "survived"]
+    survivors = [
+        (r, m) for r in targets.values() for m in r["mutants"] if m["status"] == "survived"
+    ]
     if not survivors:
         lines.append("None.")
-    for mutant in survivors:
-        note = SURVIVORS.get(_label(mutant), "**not yet classified**")
-        lines.append(f"- `{_label(mutant)}` (now `{mutant['replacement'][:70]}`): {note}")
+    for record, mutant in survivors:
+        label = _label(mutant)
+        note = SURVIVORS.get(label, "**not yet classified**")
+        again = _rechecked(record).get(label)
+        if again is not None:
+            note += f" (re-run at {record['recheck']['commit']}: {again})"
+        lines.append(f"- `{label}` (becomes `{mutant['replacement'][:70]}`): {note}")
     timed = [(n, m) for n, r in targets.items() for m in r["mutants"] if m["status"] == "timeout"]
     if timed:
         lines += ["", "## Timed out (counted as caught)", ""]

@@ -110,4 +110,11 @@ TARGETS: tuple[Target, ...] = (
     Target("shapes", ("shapes/ninek.ttl",), ("tests/test_amount_shape.py", "tests/test_shapes.py")),
 )
 
+# The tests written for earlier survivors (fast unit tests): run first against every
+# Python mutant.
+KILLS = "tests/test_mutation_kills.py"
+TARGETS = tuple(
+    t if t.name == "shapes" else Target(t.name, t.files, (KILLS, *t.tests)) for t in TARGETS
+)
+
 BY_NAME = {target.name: target for target in TARGETS}
