@@ -162,9 +162,10 @@ def test_every_answer_lies_within_the_project_and_the_municipality(run, name):
         if last is not None:
             assert end is not None and end <= last, r
         if name in JOINED_2001 and r["certainty"] == "inferred" and r["role"] == "Deltaker":
-            # the rows whose list adds non-members to "Alle" are decided apart (lines 28/29)
-            adds = next(row for row in PROJECT_ROWS if row.title == r["title"])
-            if not re.search(r"pluss|samt Sande", adds.fields["participants"]):
+            # the one exception to the rule: a working group drawn from the owner
+            # municipalities (line 28); a list that only adds non-members is no exception
+            row = next(row for row in PROJECT_ROWS if row.title == r["title"])
+            if "eierkommunene" not in row.fields["working_form"]:
                 assert start >= JOINED, r
 
 
@@ -232,6 +233,7 @@ CURATED_KINDS = {
     ("figures",): ("StatedFigure", None),
     ("outcomes",): ("Outcome", None),
     ("organisation_changes",): ("OrganisationChange", None),
+    ("money", "funder"): ("Participation", "agent"),  # the funder's part (funder_certainty)
 }
 
 
@@ -259,6 +261,12 @@ def curated_statements():
                 assert kind in CURATED_KINDS, f"line {line}: certainty under {path} unchecked"
             if kind in CURATED_KINDS and "text" in value:
                 found.append((line, kind, {"certainty": "stated", **value}))
+            if kind == ("money", "grant") and "funder" in value:
+                # the funder's part in the project, as certain as the row makes the funder
+                found.append((line, ("money", "funder"), {
+                    "agent": value["funder"], "text": value["text"],
+                    "certainty": value.get("funder_certainty", value.get("certainty",
+                                                                          "stated"))}))
             for key, item in value.items():
                 walk(line, path + (key,), item)
         elif isinstance(value, list):
@@ -552,25 +560,114 @@ def test_all_members_across_the_merger_year_by_year(run, graph, line):
     assert any("10 in 2001" in text and "9 in 2002" in text for text in notes)
 
 
-@pytest.mark.parametrize("line", [28, 29])
-def test_lists_that_add_non_members_are_not_the_membership_of_the_year(run, line):
-    """Lines 28/29 add Svelvik and Sande (never members) to 'Alle' for the whole period;
-    Horten, Holmestrand and Hof take part over the same years, not from 2001 only."""
-    row = ROWS[line]
+def participation_nodes(graph, line: int, name: str) -> list[dict]:
+    """The participant-role participations of the municipality ``name`` in the project of
+    ``line``: years, certainty, whether resolved from "all members", the reading, evidence."""
+    rows = ask(graph, f"""
+        SELECT ?node ?start ?end ?certainty ?all ?reading WHERE {{
+          ?node a nk:Participation ; nk:project <{project_of(line)}> ;
+                prov:hadRole <{BASE}concept/role/participant> ;
+                prov:agent/skos:prefLabel "{name}"@nb ;
+                nk:certainty/skos:notation ?certainty ; nk:startYear ?start .
+          OPTIONAL {{ ?node nk:endYear ?end }}
+          OPTIONAL {{ ?node nk:resolvedFromAllMembers ?all }}
+          OPTIONAL {{ ?node nk:reading ?reading }}
+        }}""")
+    out = []
+    for node, start, end, certainty, all_, reading in rows:
+        evidence = {e for (e,) in ask(graph, f"SELECT ?e WHERE {{ <{node}> nk:evidence ?e }}")}
+        out.append({"node": node, "start": n(start), "end": n(end), "certainty": certainty,
+                    "all": all_ == "true", "reading": reading, "evidence": evidence})
+    return out
+
+
+def test_line_29_follows_the_published_rule(run, graph):
+    """'Alle, samt Sande, Svelvik, TAU' (2000 – 2001), 'Egen faggruppe', 'Stokke vertskommune':
+    nothing in the row says the three who joined in 2001 took part before, so by the rule
+    they take part from 2001, resolved from 'Alle'; Sande, Svelvik and TAU, named, 2000-2001."""
+    row = ROWS[29]
     cell = row.fields["participants"]
     assert says_all(cell) and mentions(cell, "Sande") and mentions(cell, "Svelvik")
-    start, end = period(line)
+    assert "eierkommunene" not in row.raw and row.fields["working_form"] == "Egen faggruppe"
+    start, end = period(29)
     assert start < JOINED
     matrix = {(r["municipalityLabel"], r["title"]): r for r in run("participation-matrix")}
-    sande = matrix[("Sande", row.title)]
-    assert (n(sande["startYear"]), n(sande["endYear"])) == (start, end)
-    for name in JOINED_2001 | {"Våle", "Ramnes"}:
+    for named in ("Sande", "Svelvik"):
+        got = matrix[(named, row.title)]
+        assert (n(got["startYear"]), n(got["endYear"])) == (start, end), named
+    for name in JOINED_2001:
+        got = matrix[(name, row.title)]
+        assert (n(got["startYear"]), n(got["endYear"])) == (JOINED, end), name
+        (node,) = participation_nodes(graph, 29, name)
+        assert node["all"] and node["reading"] is None and node["certainty"] == "inferred"
+        assert node["evidence"] == {"Alle"}
+    for name in ("Våle", "Ramnes"):
+        got = matrix[(name, row.title)]
+        assert (n(got["startYear"]), n(got["endYear"])) == (start, VALE_RAMNES_UNTIL)
+    assert ("Re", row.title) not in matrix  # Re did not exist before 2002
+
+
+def test_line_28_owner_municipalities_are_a_reading_of_their_own(run, graph):
+    """'Alle, minus Andebu og Stokke, pluss Svelvik og Sande' (1999 – 2001), 'Arbeidsgruppe
+    fra eierkommunene', 'NMT i Tønsberg og Nordre Vestfold fusjonert til ett': the one
+    exception. Horten, Holmestrand and Hof take part 1999-2001 as owner municipalities,
+    inferred, with the working form and the comment as evidence, not resolved from 'Alle';
+    the members of the year stay resolved from 'Alle'."""
+    row = ROWS[28]
+    assert "Arbeidsgruppe fra eierkommunene" == row.fields["working_form"]
+    assert "NMT i Tønsberg og Nordre Vestfold fusjonert til ett" in row.fields["comment"]
+    start, end = period(28)
+    assert (start, end) == (1999, 2001)
+    matrix = {(r["municipalityLabel"], r["title"]): r for r in run("participation-matrix")}
+    for name in JOINED_2001:
         got = matrix[(name, row.title)]
         assert (n(got["startYear"]), n(got["endYear"])) == (start, end), name
-    assert ("Re", row.title) not in matrix  # Re did not exist before 2002
-    if line == 28:
-        assert "eierkommunene" in row.fields["working_form"]
-        assert "NMT i Tønsberg og Nordre Vestfold fusjonert" in row.raw
+        (node,) = participation_nodes(graph, 28, name)
+        assert not node["all"], name  # not an "Alle" reading
+        assert (node["certainty"], node["reading"]) == ("inferred", "owner-municipalities")
+        assert node["evidence"] == {"Arbeidsgruppe fra eierkommunene",
+                                    "NMT i Tønsberg og Nordre Vestfold fusjonert til ett"}
+    for name in ("Tønsberg", "Nøtterøy", "Tjøme", "Våle", "Ramnes"):
+        (node,) = participation_nodes(graph, 28, name)
+        assert node["all"] and node["reading"] is None and node["evidence"] == {"Alle"}
+    for name in ("Andebu", "Stokke", "Re"):
+        assert (name, row.title) not in matrix, name
+    # municipality-projects answers the exception the same way, with the certainty
+    horten = {r["title"]: r for r in run("municipality-projects", municipality="Horten")}
+    assert (n(horten[row.title]["startYear"]), horten[row.title]["certainty"]) == (
+        start, "inferred")
+
+
+def test_the_rule_and_its_one_exception_are_said_everywhere(graph):
+    """The assumption (in the graph, as /quality shows it), the query description and the
+    README say the membership rule, that line 29 follows it and that line 28 is the one
+    exception; no participation resolved from 'Alle' lies outside its member years."""
+    from ninek_graph import canned
+    from ninek_graph.paths import ROOT
+
+    (text,) = [c for (c,) in ask(graph, f"""
+        SELECT ?c WHERE {{ <{BASE}note/assumption-all-members-over-the-period> rdfs:comment ?c }}""")]
+    assert "limited to the years in which both the project ran and the municipality was a" \
+        in text
+    assert "line 29" in text and "One exception: line 28" in text and "owner" in text
+    description = canned.get("municipality-projects").description
+    assert "Horten, Holmestrand and Hof from 2001), with one exception" in description
+    assert "line 28" in description and "owner municipalities" in description
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "one exception: line 28's Horten, Holmestrand and Hof take part 1999-2001" in readme
+    # no row but line 28 gives a municipality that joined in 2001 an earlier participation
+    early = ask(graph, f"""
+        SELECT ?line ?name WHERE {{
+          ?node a nk:Participation ; nk:startYear ?start ; prov:agent ?m ;
+                nk:project/nk:sourceLine ?line .
+          ?m skos:prefLabel ?name . FILTER(LANG(?name) = "nb")
+          FILTER(?name IN ("Horten"@nb, "Holmestrand"@nb, "Hof"@nb))
+          FILTER(STR(?start) < "{JOINED}")
+          ?node prov:hadRole <{BASE}concept/role/participant> .
+        }}""")
+    unnamed = {int(line) for line, name in early
+               if not mentions(ROWS[int(line)].fields["participants"], name)}
+    assert unnamed == {28}
 
 
 @pytest.mark.parametrize("line", [17, 30])
@@ -586,8 +683,15 @@ def test_re_before_2002_is_offered_as_vale_and_ramnes(run, line):
         assert (r["role"], n(r["startYear"]), n(r["endYear"]), r["certainty"]) == (
             role, start, VALE_RAMNES_UNTIL, "inferred")
     re_row = {r["title"]: r for r in run("municipality-projects", municipality="Re")}[row.title]
-    assert (n(re_row["startYear"]), n(re_row["endYear"]), re_row["certainty"]) == (
-        RE_FROM, end, "stated")
+    if "Oppstart" in row.fields["participants"]:
+        # line 17: the start was in 2000, when Re did not exist, and some dropped out along
+        # the way ("frafall underveis"): Re is neither "at the start" nor stated
+        assert start < RE_FROM and "frafall underveis" in row.fields["participants"]
+        assert (re_row["role"], n(re_row["startYear"]), n(re_row["endYear"]),
+                re_row["certainty"]) == ("Deltaker", RE_FROM, end, "inferred")
+    else:
+        assert (re_row["role"], n(re_row["startYear"]), n(re_row["endYear"]),
+                re_row["certainty"]) == ("Deltaker", RE_FROM, end, "stated")
 
 
 def test_operating_amount_after_a_saving_is_at_most_inferred(graph):
