@@ -65,3 +65,14 @@ def test_lru_replacing_a_key_counts_only_the_new_value() -> None:
     cache.put("a", b"x" * 50)
     cache.put("a", b"x" * 20)
     assert cache.bytes == 20 and len(cache.items) == 1
+
+
+# lru.py:51 `len(items) > entries` / `bytes > max_bytes` -> `>=`: a cache filled exactly to
+# its count and to its byte budget keeps everything.
+def test_lru_filled_exactly_to_both_caps_keeps_everything() -> None:
+    cache = _lru(4, 400)
+    for key in "abcd":
+        cache.put(key, b"x" * 100)
+    assert cache.bytes == 400 and all(cache.get(key) is not None for key in "abcd")
+    cache.put("e", b"x")  # one past the count: the least recently used goes
+    assert cache.get("a") is None and cache.bytes == 301
