@@ -221,6 +221,45 @@ _SHAPE_RULES: tuple[tuple[re.Pattern[bytes], object, str], ...] = (
 )
 
 
+def _bracket_end(data: bytes, start: int) -> int | None:
+    """The offset just past the ``]`` closing the ``[`` at ``start``, skipping string
+    literals (SPARQL constraints inside a shape hold brackets of their own)."""
+    depth, index = 0, start
+    while index < len(data):
+        if data.startswith(b'"""', index):
+            index = data.find(b'"""', index + 3)
+            if index < 0:
+                return None
+            index += 3
+            continue
+        char = data[index : index + 1]
+        if char == b'"':
+            index += 1
+            while index < len(data) and data[index : index + 1] != b'"':
+                index += 2 if data[index : index + 1] == b"\\" else 1
+        elif char == b"[":
+            depth += 1
+        elif char == b"]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return None
+
+
+def _property_shape_mutants(path: str, data: bytes) -> list[Mutant]:
+    """Each inline property shape (``sh:property [ ... ]``) dropped whole."""
+    found = []
+    for match in re.finditer(rb"sh:property\s*\[", data):
+        end = _bracket_end(data, match.end() - 1)
+        if end is None:
+            continue
+        line = data.count(b"\n", 0, match.start()) + 1
+        dropped = b'rdfs:comment "dropped property shape"'
+        found.append(Mutant(path, line, "property shape dropped", match.start(), end, dropped))
+    return found
+
+
 def shape_mutants(path: str, data: bytes) -> list[Mutant]:
     """Mutants of a Turtle shapes file: loosened bounds, dropped counts, changed datatypes."""
     found: list[Mutant] = []
@@ -234,6 +273,7 @@ def shape_mutants(path: str, data: bytes) -> list[Mutant]:
                 new = b'rdfs:comment "dropped"' + match.group(0)[-1:]
             line = data.count(b"\n", 0, match.start()) + 1
             found.append(Mutant(path, line, description, match.start(), match.end(), new))
+    found.extend(_property_shape_mutants(path, data))
     found.sort(key=lambda m: (m.start, m.description))
     return found
 
