@@ -7,7 +7,17 @@ replaced key, the order of use.
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from ninek_graph.lru import BoundedLRU
+from ninek_graph.membership import (
+    DOCUMENT_YEAR,
+    existence_years,
+    members,
+    resolve_all_members,
+)
 
 
 def _lru(entries: int, max_bytes: int) -> BoundedLRU[bytes]:
@@ -76,3 +86,73 @@ def test_lru_filled_exactly_to_both_caps_keeps_everything() -> None:
     assert cache.bytes == 400 and all(cache.get(key) is not None for key in "abcd")
     cache.put("e", b"x")  # one past the count: the least recently used goes
     assert cache.get("a") is None and cache.bytes == 301
+
+
+# membership.py:25 DOCUMENT_YEAR `2005` -> `2006`, and the `<=` against it (lines 57, 74): a
+# municipality that ended in the document's last year closes an open period; one that
+# ended a year later leaves it open (the document says nothing of 2006).
+def test_existence_ending_exactly_in_the_document_year_closes_the_period() -> None:
+    assert DOCUMENT_YEAR == 2005  # the overview describes the cooperation as of 2005
+    assert existence_years("x", 2003, None, {"x": (None, date(2005, 12, 31))}) == (2003, 2005)
+    assert existence_years("x", 2003, None, {"x": (None, date(2006, 12, 31))}) == (2003, None)
+    one = members({"members": [{"municipality": "x", "from": 1998}]},
+                  {"x": (None, date(2005, 12, 31))})
+    assert (one[0].start, one[0].end) == (1998, 2005)
+    later = members({"members": [{"municipality": "x", "from": 1998}]},
+                    {"x": (None, date(2006, 12, 31))})
+    assert later[0].end is None
+
+
+def test_existence_years_boundaries() -> None:
+    # begun in the project's second year: the period starts then
+    assert existence_years("x", 2000, 2003, {"x": (date(2001, 1, 1), None)}) == (2001, 2003)
+    # ended in the project's first year: exactly one year, not none
+    assert existence_years("x", 2000, 2003, {"x": (None, date(2000, 12, 31))}) == (2000, 2000)
+    # ended the year before the project: none
+    assert existence_years("x", 2000, 2003, {"x": (None, date(1999, 12, 31))}) is None
+    # a curated end before the municipality's end is kept
+    assert existence_years("x", 1998, 2000, {"x": (None, date(2001, 12, 31))}) == (1998, 2000)
+    # unknown agents existed throughout
+    assert existence_years("y", 1998, None, {}) == (1998, None)
+
+
+def test_membership_joining_in_the_first_year_of_existence_is_accepted() -> None:
+    found = members({"members": [{"municipality": "re", "from": 2002}]},
+                    {"re": (date(2002, 1, 1), date(2019, 12, 31))})
+    assert (found[0].start, found[0].end) == (2002, None)
+    with pytest.raises(ValueError, match="joins in 2001"):
+        members({"members": [{"municipality": "re", "from": 2001}]},
+                {"re": (date(2002, 1, 1), None)})
+    # a curated leaving year earlier than the municipality's end wins
+    left = members({"members": [{"municipality": "x", "from": 1998, "to": 2000}]},
+                   {"x": (None, date(2001, 12, 31))})
+    assert left[0].end == 2000
+
+
+_MEMBERSHIP = {
+    "members": [
+        {"municipality": "a", "from": 1998, "founding": True},
+        {"municipality": "b", "from": 1998, "founding": True, "to": 2001},
+        {"municipality": "c", "from": 2001},
+    ]
+}
+
+
+def _resolved(start: int, end: int | None, count: int | None = None) -> dict:
+    return {r.municipality: (r.start, r.end)
+            for r in resolve_all_members(_MEMBERSHIP, start, end, count)}
+
+
+def test_all_members_boundaries_of_the_overlap() -> None:
+    # a project of exactly the year c joined includes c for that one year
+    assert _resolved(2001, 2001) == {"a": (2001, 2001), "b": (2001, 2001), "c": (2001, 2001)}
+    # the year before c joined: not c
+    assert _resolved(2000, 2000) == {"a": (2000, 2000), "b": (2000, 2000)}
+    # after b left: not b
+    assert _resolved(2002, 2003) == {"a": (2002, 2003), "c": (2002, 2003)}
+    # open-ended: open for open memberships, closed where the membership ended
+    assert _resolved(2000, None) == {"a": (2000, None), "b": (2000, 2001), "c": (2001, None)}
+    # a stated count of seven: the founding members only, for the whole period
+    assert _resolved(2001, 2002, 7) == {"a": (2001, 2002), "b": (2001, 2002)}
+    # an open-ended project starting after the document's years: nobody is known
+    assert _resolved(DOCUMENT_YEAR + 1, None) == {}
