@@ -156,3 +156,17 @@ def test_all_members_boundaries_of_the_overlap() -> None:
     assert _resolved(2001, 2002, 7) == {"a": (2001, 2002), "b": (2001, 2002)}
     # an open-ended project starting after the document's years: nobody is known
     assert _resolved(DOCUMENT_YEAR + 1, None) == {}
+
+
+# membership.py:28 and :37 `frozen=True` -> `False`: members are values (hashable, immutable),
+# so the build can collect them in sets and a caller cannot change a resolved period.
+def test_members_are_immutable_values() -> None:
+    from dataclasses import FrozenInstanceError
+
+    member = members({"members": [{"municipality": "a", "from": 1998}]})[0]
+    resolved = resolve_all_members(_MEMBERSHIP, 2000, 2000, None)[0]
+    assert len({member, member}) == 1 and len({resolved, resolved}) == 1
+    with pytest.raises(FrozenInstanceError):
+        member.end = 2000  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        resolved.end = 2001  # type: ignore[misc]
