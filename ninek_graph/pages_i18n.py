@@ -150,7 +150,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "three (SSB's municipality number, the organisation number of the "
                        "municipal authority, Wikidata), the source's organisations against "
                        "the Central Coordinating Register."),
-    "missing_ssb": ("Uten kommunenummer fra SSB", "Without an SSB municipality number"),
+    "missing_ssb": ("Mangler kommunenummer fra SSB (helt eller for en periode)",
+                    "Missing an SSB municipality number (for all or part of its existence)"),
     "missing_enhetsregisteret": ("Uten organisasjonsnummer i Enhetsregisteret",
                                  "Without an organisation number (Central Coordinating "
                                  "Register)"),
