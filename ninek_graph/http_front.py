@@ -32,6 +32,13 @@ worker, connections are served by waitress's asynchronous channels instead of th
 * a refused request (413, 431, 400) is answered, then its connection is shut for writing and
   read for up to :data:`LINGER_S` (at most :data:`LINGER_BYTES`) before it is closed, so that
   a client still sending its body receives the answer instead of a reset;
+* ``GET /health`` is answered by the loop itself (the application's answer, taken once at
+  start), and refusals too: neither waits behind heavy requests. With every thread busy and
+  ``queued_requests`` waiting, a request is answered 503 with ``Retry-After`` at once; one
+  that waited past the query time limit gets 503 instead of running;
+* a request whose length could be read two ways (RFC 9112: Content-Length with
+  Transfer-Encoding, a coding other than one chunked, differing lengths, folded lines) is
+  refused with 400 and its connection closed, so nothing after it is read as a request;
 * as gunicorn did, a proxy on an address of ``forwarded_allow_ips`` (127.0.0.1 and ::1 by
   default) may set the scheme (``X-Forwarded-Proto`` and gunicorn's other secure-scheme
   headers) and the path prefix (a ``SCRIPT_NAME`` header); from other peers they are ignored.
@@ -214,6 +221,7 @@ class _Parser(HTTPRequestParser):
 
     script_name: str | None = None
     _fields_problem: str | None = None
+    _framing_problem: str | None = None
     line_start = b""  # the first bytes received, to name a request refused before parsing
     queued_at = 0.0  # when it was handed to the application threads' queue
 
@@ -224,9 +232,10 @@ class _Parser(HTTPRequestParser):
         error = self.error
         if error is None or getattr(error, "explained", False):
             return consumed
-        if self._fields_problem is not None:
-            error = (BadRequest if self._fields_problem.startswith("Ambiguous framing:")
-                     else RequestHeaderFieldsTooLarge)(self._fields_problem)
+        if self._framing_problem is not None:
+            error = BadRequest(self._framing_problem)
+        elif self._fields_problem is not None:
+            error = RequestHeaderFieldsTooLarge(self._fields_problem)
         elif isinstance(error, RequestHeaderFieldsTooLarge):
             limit = self.adj.max_request_header_size - 1
             error = RequestHeaderFieldsTooLarge(
@@ -256,8 +265,8 @@ class _Parser(HTTPRequestParser):
                 or b"\n " in fields or b"\n\t" in fields:
             problem, length = _framing_problem(header_plus[:start], lines)
             if problem is not None:
-                self._fields_problem = "Ambiguous framing: " + problem
-                raise ParsingError(self._fields_problem)
+                self._framing_problem = problem
+                raise ParsingError(problem)
             if length is not None:  # Content-Length repeated with one value: keep one
                 kept = [line for line in lines
                         if line.partition(b":")[0].strip().lower() != b"content-length"]
@@ -310,8 +319,8 @@ def _framing_problem(first_line: bytes, lines: list[bytes]) -> tuple[str | None,
     lengths: list[bytes] = []
     for line in lines:
         if line[:1] in (b" ", b"\t"):
-            return ("a header line begins with a space or tab (obsolete line folding, "
-                    "RFC 9112 section 5.2).", None)
+            return ("A header line begins with a space or tab (obsolete line folding, "
+                    "RFC 9112 section 5.2); send each field on one line.", None)
         name, _, value = line.partition(b":")
         name = name.lower()
         if name == b"transfer-encoding":
@@ -320,16 +329,16 @@ def _framing_problem(first_line: bytes, lines: list[bytes]) -> tuple[str | None,
             lengths += [item.strip(b" \t") for item in value.split(b",")]
     if codings:
         if lengths:
-            return ("the request has both Transfer-Encoding and Content-Length "
-                    "(RFC 9112 section 6.1).", None)
+            return ("The request has both Transfer-Encoding and Content-Length, which "
+                    "makes its length ambiguous (RFC 9112 section 6.1); send one.", None)
         if crack_first_line(first_line.rstrip())[2] == b"1.0":
-            return ("an HTTP/1.0 request may not have a Transfer-Encoding (RFC 9112 "
+            return ("An HTTP/1.0 request may not have a Transfer-Encoding (RFC 9112 "
                     "section 6.1).", None)
         if len(codings) != 1 or codings[0].lower() != _ONE_CODING:
-            return ("the only Transfer-Encoding this server reads is a single \"chunked\" "
+            return ("The only Transfer-Encoding this server reads is a single \"chunked\" "
                     "(RFC 9112 section 6.3).", None)
     if len(set(lengths)) > 1:
-        return "the request has Content-Length fields with different values.", None
+        return "The request has Content-Length fields with different values.", None
     if lengths and not lengths[0].isdigit():
         return "Content-Length is invalid.", None
     return None, (lengths[0] if len(lengths) > 1 else None)
@@ -355,8 +364,8 @@ class _Logged:
             headers = request.headers
             environ = {"REMOTE_ADDR": self.channel.addr[0],  # type: ignore[attr-defined]
                        "REQUEST_METHOD": method, "SERVER_PROTOCOL": protocol,
-                       "RAW_URI": target, "PATH_INFO": request.path,
-                       "QUERY_STRING": request.query,
+                       "RAW_URI": target, "PATH_INFO": getattr(request, "path", "-"),
+                       "QUERY_STRING": getattr(request, "query", ""),
                        "HTTP_USER_AGENT": headers.get("USER_AGENT", "-"),
                        "HTTP_REFERER": headers.get("REFERER", "-")}
         else:
