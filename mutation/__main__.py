@@ -100,6 +100,8 @@ def _run_target(
     # Mutants are drawn from HEAD's text (the copy), so offsets match what is mutated.
     base = copies[0]
     found, total = _select(target, base, None if only else args.max_mutants, args.seed)
+    left_out = set(filter(None, args.without.split(","))) if only is None else set()
+    target = Target(target.name, target.files, tuple(t for t in target.tests if t not in left_out))
     if only is not None:
         found = [m for m in found if m.label in only]
     outcome, baseline = _run_tests(base, target.tests, timeout=900)
@@ -175,6 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", default="15", help="seed of the sample (default 15)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
     parser.add_argument("--timeout-factor", type=float, default=3.0)
+    parser.add_argument(
+        "--without",
+        default="",
+        help="comma-separated test files left out of every target (e.g. "
+        "tests/test_mutation_kills.py, to measure the suite as it was before those tests; "
+        "--recheck then runs the survivors with all the tests)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--render", action="store_true", help="only re-render results.md")
     parser.add_argument(
@@ -231,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             record["jobs"] = args.jobs
             record["sampled"] = args.max_mutants
             record["seed"] = args.seed
+            record["without"] = args.without
             results["targets"][name] = record
             RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
             RESULTS_MD.write_text(render(results), encoding="utf-8")
