@@ -427,7 +427,14 @@ def test_participation_matrix(run):
         cell = row.fields["participants"]
         if re.search(r"Alle|9k|9K|kommuner|Fiber|Arb\.gruppe", cell):
             continue
-        cell = re.sub(r"\w+ (u-)?skole", "", cell)  # schools, not municipalities
+        # a school stands for its municipality (issue 11 review, line 51: an inferred
+        # participation through the school): "Re (Revetal u-skole)" on another row says
+        # whose school it is, "Hof skole" names its municipality
+        schools = {school: town for row_ in ROWS for town, school in re.findall(
+            r"(\w+) \((\w+ u-skole)\)", row_.fields["participants"])}
+        for school in re.findall(r"\w+ (?:u-)?skole", cell):
+            town = schools.get(school) or school.split()[0]
+            cell = cell.replace(school, town if town in MUNICIPALITY_NAMES else "")
         named = {n for n in MUNICIPALITY_NAMES if mentions(cell, n)}
         if "Re" in named and years(row.fields["period"])[0] < 2002:
             named |= {"Våle", "Ramnes"}  # Re before it existed: Våle and Ramnes beside it
