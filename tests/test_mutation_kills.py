@@ -95,11 +95,13 @@ def test_existence_ending_exactly_in_the_document_year_closes_the_period() -> No
     assert DOCUMENT_YEAR == 2005  # the overview describes the cooperation as of 2005
     assert existence_years("x", 2003, None, {"x": (None, date(2005, 12, 31))}) == (2003, 2005)
     assert existence_years("x", 2003, None, {"x": (None, date(2006, 12, 31))}) == (2003, None)
-    one = members({"members": [{"municipality": "x", "from": 1998}]},
-                  {"x": (None, date(2005, 12, 31))})
+    one = members(
+        {"members": [{"municipality": "x", "from": 1998}]}, {"x": (None, date(2005, 12, 31))}
+    )
     assert (one[0].start, one[0].end) == (1998, 2005)
-    later = members({"members": [{"municipality": "x", "from": 1998}]},
-                    {"x": (None, date(2006, 12, 31))})
+    later = members(
+        {"members": [{"municipality": "x", "from": 1998}]}, {"x": (None, date(2006, 12, 31))}
+    )
     assert later[0].end is None
 
 
@@ -117,15 +119,20 @@ def test_existence_years_boundaries() -> None:
 
 
 def test_membership_joining_in_the_first_year_of_existence_is_accepted() -> None:
-    found = members({"members": [{"municipality": "re", "from": 2002}]},
-                    {"re": (date(2002, 1, 1), date(2019, 12, 31))})
+    found = members(
+        {"members": [{"municipality": "re", "from": 2002}]},
+        {"re": (date(2002, 1, 1), date(2019, 12, 31))},
+    )
     assert (found[0].start, found[0].end) == (2002, None)
     with pytest.raises(ValueError, match="joins in 2001"):
-        members({"members": [{"municipality": "re", "from": 2001}]},
-                {"re": (date(2002, 1, 1), None)})
+        members(
+            {"members": [{"municipality": "re", "from": 2001}]}, {"re": (date(2002, 1, 1), None)}
+        )
     # a curated leaving year earlier than the municipality's end wins
-    left = members({"members": [{"municipality": "x", "from": 1998, "to": 2000}]},
-                   {"x": (None, date(2001, 12, 31))})
+    left = members(
+        {"members": [{"municipality": "x", "from": 1998, "to": 2000}]},
+        {"x": (None, date(2001, 12, 31))},
+    )
     assert left[0].end == 2000
 
 
@@ -139,8 +146,10 @@ _MEMBERSHIP = {
 
 
 def _resolved(start: int, end: int | None, count: int | None = None) -> dict:
-    return {r.municipality: (r.start, r.end)
-            for r in resolve_all_members(_MEMBERSHIP, start, end, count)}
+    return {
+        r.municipality: (r.start, r.end)
+        for r in resolve_all_members(_MEMBERSHIP, start, end, count)
+    }
 
 
 def test_all_members_boundaries_of_the_overlap() -> None:
@@ -170,3 +179,61 @@ def test_members_are_immutable_values() -> None:
         member.end = 2000  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
         resolved.end = 2001  # type: ignore[misc]
+
+
+# negotiation.py:66 `3 + (1 if params else 0)`: a range with parameters is exactly one more
+# specific than the bare type/subtype (module docstring: "parameters add one").
+def test_negotiation_specificity_values() -> None:
+    from ninek_graph.negotiation import parse_accept, quality
+
+    assert [
+        r.specificity for r in parse_accept("*/*, text/*, text/csv, text/csv;header=present")
+    ] == [1, 2, 3, 4]
+    assert quality(parse_accept("text/csv;header=present"), "text/csv;header=present") == (1.0, 4)
+
+
+# negotiation.py:71/73 `.lower()` dropped, :105 `.lower()` dropped, :91 parameter name not
+# lower-cased: media types and parameter names are case-insensitive (RFC 9110, 8.3.1),
+# on both sides, so input that is not lower case yet must match.
+def test_negotiation_is_case_insensitive_on_both_sides() -> None:
+    from ninek_graph.negotiation import choose
+
+    assert choose("text/html", ["Text/HTML"]) == "Text/HTML"
+    assert choose("TEXT/CSV", ["text/csv"]) == "text/csv"
+    assert choose("text/CSV", ["text/csv"]) == "text/csv"
+    assert (
+        choose("text/csv;HEADER=present", ["text/csv;header=present"]) == "text/csv;header=present"
+    )
+    assert (
+        choose("text/csv;header=present", ["text/csv;Header=present"]) == "text/csv;Header=present"
+    )
+
+
+# negotiation.py:90 `value[1:-1]` (both ends): a quoted parameter value is unquoted exactly,
+# escapes included.
+def test_negotiation_unquotes_quoted_parameter_values() -> None:
+    from ninek_graph.negotiation import choose, parse_accept
+
+    assert (
+        choose('text/csv;header="present"', ["text/csv;header=present"])
+        == "text/csv;header=present"
+    )
+    assert parse_accept(r'text/x;a="b\"c"')[0].params == (("a", 'b"c'),)
+
+
+# negotiation.py:119: an absent or unusable Accept header is */* at q=1 (RFC 9110, 12.5.1).
+def test_negotiation_absent_header_is_any_type_at_full_quality() -> None:
+    from ninek_graph.negotiation import MediaRange, parse_accept, quality
+
+    for header in (None, "", "garbage"):
+        assert parse_accept(header) == [MediaRange("*", "*", (), 1.0)]
+        assert quality(parse_accept(header), "application/json") == (1.0, 1)
+
+
+# negotiation.py:128 `specificity > best` -> `>=`: of two equally specific ranges for the same
+# type (a duplicate in the header, which RFC 9110 leaves open) the first one counts, so the
+# answer does not depend on which duplicate a client appended last.
+def test_negotiation_first_of_duplicate_ranges_counts() -> None:
+    from ninek_graph.negotiation import parse_accept, quality
+
+    assert quality(parse_accept("text/html;q=0.5, text/html;q=0.9"), "text/html") == (0.5, 3)
