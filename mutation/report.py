@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import subprocess
+from functools import cache
+from pathlib import Path
+
 from mutation.survivors import SURVIVORS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def _lines(commit: str, path: str) -> list[str]:
+    """The lines of ``path`` as of ``commit`` (the code the mutants were made from)."""
+    shown = subprocess.run(
+        ["git", "show", f"{commit}:{path}"], cwd=ROOT, capture_output=True, text=True
+    )
+    return shown.stdout.splitlines() if shown.returncode == 0 else []
+
+
+def _source_line(commit: str, mutant: dict) -> str:
+    lines = _lines(commit, mutant["file"])
+    line = lines[mutant["line"] - 1].strip() if 0 < mutant["line"] <= len(lines) else ""
+    return line.replace("`", "'")[:90]
+
 
 _HEADER = (
     "| target | files | mutants run | of | killed | timed out | survived "
@@ -99,9 +121,10 @@ def render(results: dict) -> str:
         again = _rechecked(record).get(label)
         if again is not None:
             note += f" (re-run at {record['recheck']['commit']}: {again})"
-        lines.append(f"- `{label}` (becomes `{mutant['replacement'][:70]}`): {note}")
+        code = _source_line(record["commit"], mutant)
+        lines.append(f"- ``{label}`` (in `{code}`): {note}")
     timed = [(n, m) for n, r in targets.items() for m in r["mutants"] if m["status"] == "timeout"]
     if timed:
         lines += ["", "## Timed out (counted as caught)", ""]
-        lines += [f"- `{_label(m)}` ({n})" for n, m in timed]
+        lines += [f"- ``{_label(m)}`` ({n})" for n, m in timed]
     return "\n".join(lines) + "\n"

@@ -1,10 +1,55 @@
 """How each surviving mutant is accounted for, keyed by its label ``file:line: description``.
 
-A survivor is either killed by a test added since (name the test) or equivalent: no input
-can tell it from the original (say why). Line numbers are those of the commit the run used;
-after product edits move lines, re-run and re-key.
+A survivor is either killed by a test added since (the note names it; ``--recheck`` runs the
+survivor again and records whether it is killed now, so the claim is measured) or
+equivalent: no input can tell it from the original (a note starting with "equivalent" says
+why). Line numbers are those of the commit the run used (results.md shows it per target);
+after product edits move lines, run again and re-key.
 """
 
 from __future__ import annotations
 
-SURVIVORS: dict[str, str] = {}
+_KILLS = "tests/test_mutation_kills.py::"
+
+SURVIVORS: dict[str, str] = {
+    # -- lru.py ------------------------------------------------------------------------
+    "ninek_graph/lru.py:24: `0` -> `1`": _KILLS + "test_lru_budget_below_zero_is_zero",
+    "ninek_graph/lru.py:32: `>` -> `>=`": _KILLS + "test_lru_of_zero_entries_accepts_nothing",
+    "ninek_graph/lru.py:32: `0` -> `1`": _KILLS + "test_lru_of_one_entry_keeps_one",
+    "ninek_graph/lru.py:38: statement deleted": _KILLS
+    + "test_lru_get_protects_an_entry_from_eviction",
+    "ninek_graph/lru.py:48: `-=` -> `+=`": _KILLS
+    + "test_lru_replacing_a_key_counts_only_the_new_value",
+    "ninek_graph/lru.py:48: statement deleted": _KILLS
+    + "test_lru_replacing_a_key_counts_only_the_new_value",
+    "ninek_graph/lru.py:51: `>` -> `>=`": _KILLS
+    + "test_lru_filled_exactly_to_both_caps_keeps_everything",
+    # -- membership.py -----------------------------------------------------------------
+    "ninek_graph/membership.py:25: `2005` -> `2006`": _KILLS
+    + "test_existence_ending_exactly_in_the_document_year_closes_the_period",
+    "ninek_graph/membership.py:28: `True` -> `False`": _KILLS + "test_members_are_immutable_values",
+    "ninek_graph/membership.py:36: `True` -> `False`": _KILLS + "test_members_are_immutable_values",
+    # -- negotiation.py ----------------------------------------------------------------
+    "ninek_graph/negotiation.py:66: `1` -> `2`": _KILLS + "test_negotiation_specificity_values",
+    "ninek_graph/negotiation.py:71: `.lower()` dropped": _KILLS
+    + "test_negotiation_is_case_insensitive_on_both_sides",
+    "ninek_graph/negotiation.py:73: `.lower()` dropped": _KILLS
+    + "test_negotiation_is_case_insensitive_on_both_sides",
+    "ninek_graph/negotiation.py:90: `1` -> `2`": _KILLS
+    + "test_negotiation_unquotes_quoted_parameter_values",
+    "ninek_graph/negotiation.py:91: `.lower()` dropped": _KILLS
+    + "test_negotiation_is_case_insensitive_on_both_sides",
+    "ninek_graph/negotiation.py:105: `.lower()` dropped": _KILLS
+    + "test_negotiation_is_case_insensitive_on_both_sides",
+    "ninek_graph/negotiation.py:119: `1.0` -> `2.0`": _KILLS
+    + "test_negotiation_absent_header_is_any_type_at_full_quality",
+    "ninek_graph/negotiation.py:128: `>` -> `>=`": _KILLS
+    + "test_negotiation_first_of_duplicate_ranges_counts",
+    "ninek_graph/negotiation.py:147: `>` -> `>=`": "equivalent: the key `(q, specificity, "
+    "-position)` ends in the offered type's position, which is unique, so two keys are never "
+    "equal and `>=` decides exactly as `>`.",
+    # -- reconcile_index.py ------------------------------------------------------------
+    "ninek_graph/reconcile_index.py:27: `True` -> `False`": "equivalent: `Candidate` is never "
+    "hashed, compared or assigned to (reconcile() builds a new one to set `match`); "
+    "`frozen=True` only guards future code.",
+}
