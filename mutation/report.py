@@ -122,9 +122,9 @@ def render(results: dict) -> str:
         if again is not None:
             note += f" (re-run at {record['recheck']['commit']}: {again})"
         code = _source_line(record["commit"], mutant)
-        lines.append(f"- ``{label}`` (in `{code}`): {note}")
+        lines.append(f"- `` {label} `` (in `{code}`): {note}")
     timed = [(n, m) for n, r in targets.items() for m in r["mutants"] if m["status"] == "timeout"]
     if timed:
         lines += ["", "## Timed out (counted as caught)", ""]
-        lines += [f"- ``{_label(m)}`` ({n})" for n, m in timed]
+        lines += [f"- `` {_label(m)} `` ({n})" for n, m in timed]
     return "\n".join(lines) + "\n"

@@ -52,4 +52,10 @@ SURVIVORS: dict[str, str] = {
     "ninek_graph/reconcile_index.py:27: `True` -> `False`": "equivalent: `Candidate` is never "
     "hashed, compared or assigned to (reconcile() builds a new one to set `match`); "
     "`frozen=True` only guards future code.",
+    "ninek_graph/reconcile_index.py:90: `0.0` -> `1.0`": "equivalent: the default is the "
+    "score of an entity without labels; 0 or 1 (minus 5 outside the source) is below "
+    "MIN_SCORE (50) either way, so the entity is never a candidate.",
+    "ninek_graph/reconcile_index.py:95: `0.0` -> `1.0`": "equivalent: only candidates with "
+    "`score >= MIN_SCORE` (50) reach `max(named, 0.0)`, and `named >= score`, so the maximum is "
+    "`named` whether the floor is 0 or 1.",
 }
