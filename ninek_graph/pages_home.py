@@ -2,7 +2,7 @@
 
 Counts, the cooperation's membership over time (W3C ORG memberships with their years), the
 projects by category, the dumps (sizes and SHA-256 from ``dist/manifest.json``), the data-
-quality notes and assumptions, and the entities without registry links.
+quality notes and assumptions, and the missing registry links (per registry).
 """
 
 from __future__ import annotations
@@ -95,8 +95,9 @@ def human_size(size: int | None) -> str:
 
 def quality(builder: PageBuilder) -> dict:
     """The data-quality page: the interpretation decisions (readings the graph chose, with
-    their reasons), the other notes, the assumptions, the registry candidates that are not
-    identities (and why) and the entities without registry links."""
+    their reasons), the other notes, the assumptions, the statements one row states and
+    another only implies (nk:inferredIn, with the rule), the registry candidates that are not
+    identities (and why) and, per registry, the entities missing a link to it."""
     ix = builder.index
     notes, assumptions, decisions = [], [], []
     for n in ix.of_type(NK + "DataQualityNote"):
