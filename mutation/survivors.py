@@ -58,4 +58,11 @@ SURVIVORS: dict[str, str] = {
     "ninek_graph/reconcile_index.py:95: `0.0` -> `1.0`": "equivalent: only candidates with "
     "`score >= MIN_SCORE` (50) reach `max(named, 0.0)`, and `named >= score`, so the maximum is "
     "`named` whether the floor is 0 or 1.",
+    "ninek_graph/reconcile_index.py:126: `or` -> `and`": _KILLS
+    + "test_suggest_finds_a_prefix_typed_without_spaces",
+    "ninek_graph/reconcile_index.py:129: `1` -> `2`": _KILLS
+    + "test_suggest_finds_a_prefix_of_the_second_word",
+    "ninek_graph/reconcile_index.py:145: return value -> `None`": _KILLS
+    + "test_reconcile_type_strict_all",
+    "ninek_graph/reconcile_index.py:145: `==` -> `!=`": _KILLS + "test_reconcile_type_strict_all",
 }

@@ -237,3 +237,39 @@ def test_negotiation_first_of_duplicate_ranges_counts() -> None:
     from ninek_graph.negotiation import parse_accept, quality
 
     assert quality(parse_accept("text/html;q=0.5, text/html;q=0.9"), "text/html") == (0.5, 3)
+
+
+@pytest.fixture(scope="module")
+def reconcile_index(dist_dir):
+    from ninek_graph.reconcile_index import ReconcileIndex
+
+    return ReconcileIndex.from_ntriples(dist_dir / "ninek.nt")
+
+
+# reconcile_index.py:145 (`return known if len(known) == 1 and len(set(requested)) == 1`):
+# type_strict "all" with one type filters by it; with two distinct types nothing matches
+# (every entity has one type); the same type named twice is still one type.
+def test_reconcile_type_strict_all(reconcile_index) -> None:
+    from ninek_graph.reconcile_batch import Query
+
+    one = reconcile_index.reconcile(Query("Tønsberg", ("municipality",), "all"))
+    assert one and {c.entity.type for c in one} == {"municipality"}
+    assert one[0].entity.id == "municipality/tonsberg"
+    twice = reconcile_index.reconcile(Query("Tønsberg", ("municipality", "municipality"), "all"))
+    assert [c.entity.id for c in twice] == [c.entity.id for c in one]
+    assert reconcile_index.reconcile(Query("Tønsberg", ("municipality", "project"), "all")) == []
+    assert reconcile_index.reconcile(Query("Tønsberg", ("municipality", "project"), "any"))
+
+
+# reconcile_index.py:126 `or` -> `and`: a prefix typed without the spaces of the name
+# ("hogskoleni" for "Høgskolen i Vestfold") is found through the compact form.
+def test_suggest_finds_a_prefix_typed_without_spaces(reconcile_index) -> None:
+    ids = [s["id"] for s in reconcile_index.suggest("hogskoleni")]
+    assert "organisation/hve" in ids
+
+
+# reconcile_index.py:129 `range(1, ...)` -> `range(2, ...)`: a prefix of the second word is
+# found ("regnskap" in "Felles regnskap/lønn"), not only of the third and later.
+def test_suggest_finds_a_prefix_of_the_second_word(reconcile_index) -> None:
+    ids = [s["id"] for s in reconcile_index.suggest("regnskap", limit=50)]
+    assert "project/felles-regnskap-lonn" in ids
