@@ -65,4 +65,20 @@ SURVIVORS: dict[str, str] = {
     "ninek_graph/reconcile_index.py:145: return value -> `None`": _KILLS
     + "test_reconcile_type_strict_all",
     "ninek_graph/reconcile_index.py:145: `==` -> `!=`": _KILLS + "test_reconcile_type_strict_all",
+    "ninek_graph/reconcile_index.py:172: `==` -> `!=`": _KILLS
+    + "test_reconcile_category_filter_folds_the_value",
+    "ninek_graph/reconcile_index.py:176: return value -> `None`": "equivalent: `_has_value` is "
+    "only read by `all(...)`, where `None` and `False` are the same.",
+    # -- reconcile_match.py ------------------------------------------------------------
+    "ninek_graph/reconcile_match.py:65: `1` -> `2`": _KILLS
+    + "test_edit_distance_matches_the_textbook_table_at_every_limit",
+    "ninek_graph/reconcile_match.py:71: `1` -> `2`": _KILLS
+    + "test_edit_distance_matches_the_textbook_table_at_every_limit",
+    "ninek_graph/reconcile_match.py:72: `==` -> `!=`": _KILLS
+    + "test_edit_distance_matches_the_textbook_table_at_every_limit",
+    "ninek_graph/reconcile_match.py:73: `2` -> `3`": _KILLS
+    + "test_edit_distance_matches_the_textbook_table_at_every_limit",
+    "ninek_graph/reconcile_match.py:86: `1` -> `2`": _KILLS + "test_similarity_floor",
+    "ninek_graph/reconcile_match.py:95: `or` -> `and`": _KILLS
+    + "test_words_with_digits_match_only_exactly",
 }

@@ -273,3 +273,77 @@ def test_suggest_finds_a_prefix_typed_without_spaces(reconcile_index) -> None:
 def test_suggest_finds_a_prefix_of_the_second_word(reconcile_index) -> None:
     ids = [s["id"] for s in reconcile_index.suggest("regnskap", limit=50)]
     assert "project/felles-regnskap-lonn" in ids
+
+
+# reconcile_index.py:172 `pid == "category"` -> `!=`: a category typed not yet normal (capitals,
+# "og", the IRI) is folded before it is compared.
+def test_reconcile_category_filter_folds_the_value(reconcile_index) -> None:
+    from ninek_graph.reconcile_batch import Query
+
+    def ids(value: str) -> set[str]:
+        found = reconcile_index.reconcile(Query(None, properties=(("category", (value,)),)))
+        return {c.entity.id for c in found}
+
+    plain = ids("driftsprosjekter")
+    assert plain and all(i.startswith("project/") for i in plain)
+    assert ids("Driftsprosjekter") == plain
+    assert ids("DRIFTSPROSJEKTER ") == plain
+
+
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance, the textbook table (no limit, no shortcuts)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+_PAIRS = [
+    ("", ""), ("", "abc"), ("abc", ""), ("abc", "abc"), ("abc", "ab"), ("ab", "abc"),
+    ("abc", "abd"), ("ab", "ba"), ("abcd", "acbd"), ("abcdef", "badcfe"), ("tonsberg", "tonsbreg"),
+    ("notteroy", "noteroy"), ("vestfold", "vestfjord"), ("kitten", "sitting"), ("abc", "cab"),
+    ("hogskolen", "hgoskolen"), ("abcdefgh", "abcdwxyz"), ("ramnes", "ramnse"),
+]  # fmt: skip
+
+
+# reconcile_match.py:65-78 (the limit, each of the three edit costs, the transposition test
+# and its cell): the bounded distance equals the textbook one within the limit and is
+# exactly limit + 1 beyond it, for every limit from 0 up.
+def test_edit_distance_matches_the_textbook_table_at_every_limit() -> None:
+    from ninek_graph.reconcile_match import edit_distance
+
+    for a, b in _PAIRS:
+        true = _osa(a, b)
+        for limit in range(0, max(len(a), len(b)) + 2):
+            expected = true if true <= limit else limit + 1
+            assert edit_distance(a, b, limit) == expected, (a, b, limit)
+
+
+# reconcile_match.py:86 `int(longest * (1 - floor))`: below the floor the similarity is 0.0,
+# exactly at it the ratio counts.
+def test_similarity_floor() -> None:
+    from ninek_graph.reconcile_match import similarity
+
+    assert similarity("abcdefgh", "abcdwxyz") == 0.0  # 0.5 < 0.75
+    assert similarity("abcdefgh", "abcdefxy") == 0.75  # exactly at the floor
+    assert similarity("abcdefgh", "abcdefgx") == 0.875
+    assert similarity("", "") == 0.0
+    assert similarity("abcd", "abcd", floor=1.0) == 1.0
+
+
+# reconcile_match.py:95 `or` -> `and`: a word with a digit matches only exactly, also when
+# the other word has none ("fase2" is not "fase").
+def test_words_with_digits_match_only_exactly() -> None:
+    from ninek_graph.reconcile_match import _token_similarity
+
+    assert _token_similarity("fase2", "fase") == 0.0
+    assert _token_similarity("fase", "fase2") == 0.0
+    assert _token_similarity("fase2", "fase2") == 1.0
