@@ -347,3 +347,33 @@ def test_words_with_digits_match_only_exactly() -> None:
     assert _token_similarity("fase2", "fase") == 0.0
     assert _token_similarity("fase", "fase2") == 0.0
     assert _token_similarity("fase2", "fase2") == 1.0
+
+
+# reconcile_match.py:106 stopword weight 0.3: a small word of the label that the query leaves
+# out costs 0.3 of a word in recall, exactly.
+def test_name_score_weighs_a_left_out_small_word_at_0_3() -> None:
+    from ninek_graph.reconcile_match import Form, name_score
+
+    score = name_score(Form.of("Høgskolen Vestfold"), Form.of("Høgskolen i Vestfold"))
+    assert score == pytest.approx(89.0 * (0.7 * 1.0 + 0.3 * (2 / 2.3)))
+
+
+# reconcile_match.py:112 `3 <= len(query) <= 10`: an abbreviation has at most ten letters.
+def test_abbreviation_length_bounds() -> None:
+    from ninek_graph.reconcile_match import _is_abbreviation
+
+    tokens = ("abcdef", "ghijkl")
+    assert _is_abbreviation("abcdefghij", tokens)  # ten letters
+    assert not _is_abbreviation("abcdefghijk", tokens)  # eleven
+    assert _is_abbreviation("agh", tokens) and not _is_abbreviation("ag", tokens)
+
+
+# reconcile_match.py:138 `return 0.0` -> `return None`: a query with no letters or digits
+# ("!!!") scores 0 against every name, and reconciling it gives no candidates, not an error.
+def test_a_query_without_words_scores_zero(reconcile_index) -> None:
+    from ninek_graph.reconcile_batch import Query
+    from ninek_graph.reconcile_match import Form, name_score
+
+    assert name_score(Form.of("!!!"), Form.of("Tønsberg")) == 0.0
+    assert name_score(Form.of("Tønsberg"), Form.of("")) == 0.0
+    assert reconcile_index.reconcile(Query("!!!")) == []
