@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from mutation.survivors import SURVIVORS
+from mutation.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,6 +124,25 @@ def render(results: dict) -> str:
             note += f" (re-run at {record['recheck']['commit']}: {again})"
         code = _source_line(record["commit"], mutant)
         lines.append(f"- `` {label} `` (in `{code}`): {note}")
+    lines += ["", "## How each target was run", ""]
+    for name, record in targets.items():
+        sample = f"a sample of {record.get('sampled')} (seed {record.get('seed')})"
+        how = (
+            sample
+            if record.get("sampled") and record["total_mutants"] > len(record["mutants"])
+            else "all mutants"
+        )
+        without = f"; without {record['without']}" if record.get("without") else ""
+        recheck = record.get("recheck")
+        again = f"; survivors re-run at {recheck['commit']}" if recheck else ""
+        lines.append(
+            f"- {name}: {how} at {record['commit']}, {record.get('jobs', 1)} job(s), unmutated "
+            f"tests {record.get('baseline_seconds', '?')} s{without}{again}; tests: "
+            + ", ".join(f"`{t}`" for t in record["tests"])
+        )
+    missing = [t.name for t in TARGETS if t.name not in targets]
+    if missing:
+        lines += ["", "Not run yet: " + ", ".join(missing) + "."]
     timed = [(n, m) for n, r in targets.items() for m in r["mutants"] if m["status"] == "timeout"]
     if timed:
         lines += ["", "## Timed out (counted as caught)", ""]
