@@ -316,18 +316,25 @@ def _depth_change(token: Token) -> int:
     return 0
 
 
-def _check_nesting(tokens: list[Token], text: str) -> None:
-    """Refuse text nested deeper than MAX_NESTING: brackets, and operators until their group
-    closes (the depth returns to where the group opened)."""
+def _depths(tokens: list[Token]) -> Iterator[tuple[Token, int, int]]:
+    """Each token with the depth before and after it: brackets, and operators until their
+    group closes (a closing bracket returns the depth to where its group opened)."""
     depth = 0
     opened: list[int] = []  # the depth before each open bracket
     for token in tokens:
+        before = depth
         if token.kind == "PUNCT" and token.text in CLOSERS:
             depth = opened.pop() if opened else 0
-            continue
-        if token.kind == "PUNCT" and token.text in OPENERS:
-            opened.append(depth)
-        depth += _depth_change(token)
+        else:
+            if token.kind == "PUNCT" and token.text in OPENERS:
+                opened.append(depth)
+            depth += _depth_change(token)
+        yield token, before, depth
+
+
+def _check_nesting(tokens: list[Token], text: str) -> None:
+    """Refuse text nested deeper than MAX_NESTING on its main reading."""
+    for token, _, depth in _depths(tokens):
         if depth > MAX_NESTING:
             raise _refuse_nesting(text, token.offset)
 
@@ -388,17 +395,8 @@ def _other_readings(text: str, tokens: list[Token]) -> None:
     forks = _ambiguous_iris(tokens)
     if not forks:
         return
-    main_depth: dict[int, int] = {}  # token boundary of the main reading -> its depth there
-    depth = 0
-    opened: list[int] = []
-    for token in tokens:
-        main_depth[token.offset] = depth
-        if token.kind == "PUNCT" and token.text in CLOSERS:
-            depth = opened.pop() if opened else 0
-            continue
-        if token.kind == "PUNCT" and token.text in OPENERS:
-            opened.append(depth)
-        depth += _depth_change(token)
+    # token boundary of the main reading -> its depth there
+    main_depth = {token.offset: before for token, before, _ in _depths(tokens)}
     pending: dict[int, int] = {}  # position -> deepest nesting another reading arrives with
     for fork in forks:
         _fork(text, fork.offset, main_depth[fork.offset], pending)

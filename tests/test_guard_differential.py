@@ -17,8 +17,6 @@ engine neither connects nor selects a graph the guard did not see.
 from __future__ import annotations
 
 import random
-import socket
-import threading
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -26,33 +24,9 @@ import pytest
 
 from ninek_graph.backend import QueryError, QueryRefused, QuerySyntaxError
 from ninek_graph.sparql_guard import MAX_NESTING, check
+from tests.listener import Listener
 
 SECRET_GRAPH = "urn:ninek-test:secret"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it accepts."""
-
-    def __init__(self) -> None:
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(64)
-        self.port = self._socket.getsockname()[1]
-        self.connections = 0
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            client.close()
-
-    def close(self) -> None:
-        self._socket.close()
 
 
 @pytest.fixture(scope="module")

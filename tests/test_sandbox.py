@@ -21,7 +21,6 @@ import signal
 import socket
 import struct
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -36,6 +35,7 @@ from ninek_graph.backend import QueryError, QueryRefused
 from ninek_graph.cli import EXIT_ERROR
 from ninek_graph.embedded import OxigraphBackend
 from ninek_graph.workers import WorkerPool
+from tests.listener import Listener
 from tests.live_server import NINEK, ROOT, free_port
 
 DATA = Path(__file__).parent / "data"
@@ -45,39 +45,6 @@ FULL = sandbox.plan("required")
 SECCOMP_ONLY = sandbox.Plan(seccomp=True, landlock_abi=0)
 LANDLOCK_ONLY = sandbox.Plan(seccomp=False, landlock_abi=FULL.landlock_abi)
 LAYERS = {"seccomp+landlock": FULL, "seccomp": SECCOMP_ONLY, "landlock": LANDLOCK_ONLY}
-
-
-class Listener:
-    """Accepts and counts TCP connections on a free 127.0.0.1 port."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def settled(self) -> int:
-        time.sleep(GRACE_S)
-        return self.connections
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 @pytest.fixture
@@ -113,7 +80,7 @@ def test_without_the_sandbox_service_does_connect(store, listener: Listener) -> 
             _below_guard(pool, _service(listener.port))
         except QueryError:
             pass  # the listener hangs up at once; what matters is that it was reached
-    assert listener.settled() >= 1
+    assert listener.settled(GRACE_S) >= 1
 
 
 @pytest.mark.parametrize("layers", LAYERS, ids=list(LAYERS))
@@ -129,7 +96,7 @@ def test_service_cannot_connect_from_a_sandboxed_worker(store, listener: Listene
                 _below_guard(pool, _service(listener.port))
             assert refused.value.status == 400 and "Permission denied" in refused.value.message
         assert _below_guard(pool, "ASK { ?s ?p ?o }").boolean is True  # still serving
-    assert listener.settled() == 0
+    assert listener.settled(GRACE_S) == 0
 
 
 def test_the_back_end_sandboxes_its_workers_by_default(listener: Listener) -> None:
@@ -142,7 +109,7 @@ def test_the_back_end_sandboxes_its_workers_by_default(listener: Listener) -> No
         assert backend.query("ASK { ?s ?p ?o }").boolean is True
     finally:
         backend.close()
-    assert listener.settled() == 0
+    assert listener.settled(GRACE_S) == 0
 
 
 # -- what a worker can and cannot do ----------------------------------------------------------
@@ -263,7 +230,7 @@ def test_a_plain_worker_can_do_all_of_it(listener: Listener, unix_listener,
     for name in ("create_connection", "connect tcp", "udp", "connect unix path",
                  "read /etc/passwd", "write tmp", "list /", "socketpair", "signal the server"):
         assert seen[name] == "ok", (name, seen[name])
-    assert listener.settled() == 2 and _unix_connections(unix_server) == 1
+    assert listener.settled(GRACE_S) == 2 and _unix_connections(unix_server) == 1
 
 
 def test_a_sandboxed_worker_can_do_none_of_it(listener: Listener, unix_listener,
@@ -280,7 +247,7 @@ def test_a_sandboxed_worker_can_do_none_of_it(listener: Listener, unix_listener,
             assert outcome == "PermissionError:EPERM"  # Landlock's signal scope (ABI 6+)
         else:
             assert outcome == "PermissionError:EACCES", (name, outcome)
-    assert listener.settled() == 0 and _unix_connections(unix_server) == 0
+    assert listener.settled(GRACE_S) == 0 and _unix_connections(unix_server) == 0
     assert not (tmp_path / "written-by-worker").exists()
 
 
@@ -296,7 +263,7 @@ def test_each_layer_alone_refuses_connect_and_exec(listener: Listener, unix_list
         assert seen["read /etc/passwd"] == "ok" and seen["udp"] == "PermissionError:EACCES"
     else:  # UDP and Unix sockets are seccomp's alone
         assert seen["read /etc/passwd"] == "PermissionError:EACCES" and seen["udp"] == "ok"
-    assert listener.settled() == 0
+    assert listener.settled(GRACE_S) == 0
 
 
 # -- where a layer is missing -----------------------------------------------------------------
