@@ -27,6 +27,10 @@ SURVIVORS: dict[str, str] = {
     # -- membership.py -----------------------------------------------------------------
     "ninek_graph/membership.py:25: `2005` -> `2006`": _KILLS
     + "test_existence_ending_exactly_in_the_document_year_closes_the_period",
+    "ninek_graph/membership.py:61: `<=` -> `<`": _KILLS
+    + "test_existence_ending_exactly_in_the_document_year_closes_the_period",
+    "ninek_graph/membership.py:77: `<=` -> `<`": _KILLS
+    + "test_existence_ending_exactly_in_the_document_year_closes_the_period",
     "ninek_graph/membership.py:28: `True` -> `False`": _KILLS + "test_members_are_immutable_values",
     "ninek_graph/membership.py:36: `True` -> `False`": _KILLS + "test_members_are_immutable_values",
     # -- negotiation.py ----------------------------------------------------------------
