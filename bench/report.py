@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def _health_rps(level: dict) -> float:
     return statistics.mean(h["rps"] for h in level["health"])
 
 
+def _ratio(ours: float, theirs: float) -> float:
+    """ours / theirs; infinite when the other server answered nothing in the measurement (a
+    stalled Virtuoso under load did, at 32 clients), which the report shows as ``inf``."""
+    return ours / theirs if theirs else math.inf
+
+
 def http_ratios(http: dict) -> dict:
     """Per concurrency: query rps / health rps, ours / Virtuoso, uncached / Virtuoso."""
     out = {}
@@ -40,9 +47,10 @@ def http_ratios(http: dict) -> dict:
             ours = row["ours"]["rps"]
             entry = {"health": ours / health}
             if "virtuoso" in row:
-                entry["virtuoso"] = ours / row["virtuoso"]["rps"]
+                entry["virtuoso"] = _ratio(ours, row["virtuoso"]["rps"])
                 if "uncached" in row:
-                    entry["uncached_virtuoso"] = row["uncached"]["rps"] / row["virtuoso"]["rps"]
+                    entry["uncached_virtuoso"] = _ratio(row["uncached"]["rps"],
+                                                        row["virtuoso"]["rps"])
             if "uncached" in row:
                 entry["uncached_health"] = row["uncached"]["rps"] / health
             per[name] = entry

@@ -706,8 +706,9 @@ class _Front:
 
     def is_health(self, channel: _Channel, request: _Parser) -> bool:
         """Whether ``request`` is a ``GET`` or ``HEAD`` of the application's ``/health``,
-        without a body."""
-        if request.command not in ("GET", "HEAD") or request.chunked \
+        without a body or a query string (``/health?...`` goes to the application, which
+        answers it the same way: the benchmark's baseline is that route of the framework)."""
+        if request.command not in ("GET", "HEAD") or request.chunked or request.query \
                 or request.content_length or not request.path.endswith("/health"):
             return False
         prefix = self.script_name
