@@ -377,3 +377,22 @@ def test_a_query_without_words_scores_zero(reconcile_index) -> None:
     assert name_score(Form.of("!!!"), Form.of("Tønsberg")) == 0.0
     assert name_score(Form.of("Tønsberg"), Form.of("")) == 0.0
     assert reconcile_index.reconcile(Query("!!!")) == []
+
+
+# sparql_guard.py `range(ord("a"), ord("z") + 1)`: only the 26 ASCII letters are upper-cased;
+# the characters right after "z" ("{", "|", "}", "~") stay as they are.
+def test_guard_upper_cases_exactly_the_ascii_letters() -> None:
+    from ninek_graph.sparql_guard import _ascii_upper
+
+    assert _ascii_upper("az{|}~`@") == "AZ{|}~`@"
+    assert _ascii_upper("\u017fervice") == "\u017fERVICE"  # long s is not an S
+
+
+# sparql_guard.py `merged = "/" + path` (RFC 3986, 5.2.3): a relative reference against a
+# base with an authority and an empty path gets a leading slash.
+def test_guard_resolves_a_relative_iri_against_a_base_without_path() -> None:
+    from ninek_graph.sparql_guard import resolve_iri
+
+    assert resolve_iri("a", "http://example.org") == "http://example.org/a"
+    assert resolve_iri("a/../b", "http://example.org") == "http://example.org/b"
+    assert resolve_iri("a", "http://example.org/x/y") == "http://example.org/x/a"
