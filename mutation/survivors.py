@@ -69,6 +69,12 @@ SURVIVORS: dict[str, str] = {
     "ninek_graph/reconcile_index.py:145: return value -> `None`": _KILLS
     + "test_reconcile_type_strict_all",
     "ninek_graph/reconcile_index.py:145: `==` -> `!=`": _KILLS + "test_reconcile_type_strict_all",
+    "ninek_graph/reconcile_index.py:160: `<=` -> `<`": _KILLS
+    + "test_reconcile_year_filter_includes_both_ends_of_a_span",
+    "ninek_graph/reconcile_index.py:166: `and` -> `or`": "equivalent: with `or`, a value that "
+    "is not all digits but shorter than four is zero-filled too (`-12` to `-012`, `x` to "
+    "`000x`), and one of four or more digits is unchanged by `zfill(4)`; municipality numbers "
+    "are four digits, so a value with a non-digit matches none either way.",
     "ninek_graph/reconcile_index.py:172: `==` -> `!=`": _KILLS
     + "test_reconcile_category_filter_folds_the_value",
     "ninek_graph/reconcile_index.py:176: return value -> `None`": "equivalent: `_has_value` is "

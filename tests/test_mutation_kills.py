@@ -396,3 +396,24 @@ def test_guard_resolves_a_relative_iri_against_a_base_without_path() -> None:
     assert resolve_iri("a", "http://example.org") == "http://example.org/a"
     assert resolve_iri("a/../b", "http://example.org") == "http://example.org/b"
     assert resolve_iri("a", "http://example.org/x/y") == "http://example.org/x/a"
+
+
+# reconcile_index.py:160 `start <= y` / `y <= end` -> `<`: the year filter includes the first
+# and the last year of an entity's span and excludes the years just outside it.
+def test_reconcile_year_filter_includes_both_ends_of_a_span(reconcile_index) -> None:
+    from ninek_graph.reconcile_batch import Query
+
+    checked = 0
+    for entity in reconcile_index.entities:
+        if len(entity.spans) != 1 or None in entity.spans[0]:
+            continue
+        start, end = entity.spans[0]
+
+        def found(year: int, entity=entity) -> bool:
+            query = Query(entity.name, properties=(("year", (str(year),)),), limit=100)
+            return entity.id in {c.entity.id for c in reconcile_index.reconcile(query)}
+
+        assert found(start) and found(end), entity.id
+        assert not found(start - 1) and not found(end + 1), entity.id
+        checked += 1
+    assert checked >= 10  # Re (2002-2019), the closed projects
