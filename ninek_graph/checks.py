@@ -45,8 +45,9 @@ def add_anachronism_notes(
                     graph, node, "anachronism",
                     f"The row names {agent['text']!r} for a project starting in {start}, but "
                     f"that municipality exists only from {valid_from.isoformat()} (Statistics "
-                    "Norway); the source uses the later name. The participation is kept as "
-                    "written.",
+                    "Norway); the source uses the later name. The name is kept as written, "
+                    f"and the participation starts no earlier than {valid_from.year}; the "
+                    "row's own notes say how the earlier years are read.",
                     agent["text"], source_row_iri(line), project,
                 )
                 graph.add((node, NK.concernsAgent, iri("municipality", agent_id)))

@@ -1180,3 +1180,19 @@ def test_statements_say_no_more_than_the_source(dist_dir, run):
     # the rows that name their funder keep it stated (line 32: 'HØYKOM støttet prosjektet')
     assert "HØYKOM støttet prosjektet" in ROWS[32].raw
     assert {g["funderCertainty"] for g in grants if g["title"] == ROWS[32].title} == {"stated"}
+
+
+def test_anachronism_notes_say_what_the_graph_does(graph) -> None:
+    """A note on a municipality named before it existed must not claim the participation is
+    kept as written for those years: participations start when the municipality exists."""
+    from rdflib.namespace import RDFS
+
+    from ninek_graph.namespaces import NK
+
+    notes = [n for n in graph.subjects(NK.concernsAgent, None)
+             if "anachronism" in str(n)]
+    assert notes, "the source names Re for years before 2002: there must be such notes"
+    for note in notes:
+        text = " ".join(str(c) for c in graph.objects(note, RDFS.comment))
+        assert "participation is kept as written" not in text
+        assert "starts no earlier than" in text
