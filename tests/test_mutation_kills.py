@@ -417,3 +417,18 @@ def test_reconcile_year_filter_includes_both_ends_of_a_span(reconcile_index) -> 
         assert not found(start - 1) and not found(end + 1), entity.id
         checked += 1
     assert checked >= 10  # Re (2002-2019), the closed projects
+
+
+# sparql_guard.py:315 `return -1` -> `-2` (a closing bracket on another reading): the nesting
+# of a reading the '<' opens counts each closed group once, so a thousand "((1)" hidden in
+# what the main reading takes for an IRI still nest a thousand levels deep there.
+def test_guard_counts_closing_brackets_once_on_other_readings() -> None:
+    from ninek_graph.backend import QueryRefused
+    from ninek_graph.sparql_guard import inspect
+
+    def text(n: int) -> str:
+        return "SELECT * WHERE { ?s ?p ?o FILTER(?o <" + "((1)" * n + "> ) }"
+
+    with pytest.raises(QueryRefused, match="on one of its readings"):
+        inspect(text(1001))
+    assert inspect(text(10)).form == "SELECT"
