@@ -432,3 +432,78 @@ def test_guard_counts_closing_brackets_once_on_other_readings() -> None:
     with pytest.raises(QueryRefused, match="on one of its readings"):
         inspect(text(1001))
     assert inspect(text(10)).form == "SELECT"
+
+
+# canned.py: the bad-input paths of parameter binding and of the query files' headers, at
+# their limits (MAX_NAMED unknown names, 60 characters of a name, 18 digits, five fields).
+def _canned(*parameters):
+    from ninek_graph.canned import CannedQuery
+
+    return CannedQuery("q", "T", "D", "SELECT * {}", tuple(parameters))
+
+
+def test_canned_unknown_parameters_named_up_to_max_named() -> None:
+    from ninek_graph.canned import MAX_NAMED, ParameterError
+
+    assert MAX_NAMED == 10
+    exactly = {f"p{i:02d}": "x" for i in range(10)}
+    with pytest.raises(ParameterError) as caught:
+        _canned().bindings(exactly)
+    assert "p09" in str(caught.value) and "more" not in str(caught.value)
+    one_past = {f"p{i:02d}": "x" for i in range(11)}
+    with pytest.raises(ParameterError) as caught:
+        _canned().bindings(one_past)
+    assert "p09" in str(caught.value) and "p10" not in str(caught.value)
+    assert "and 1 more" in str(caught.value)
+    long_name = "a" * 59 + "bc"  # 61 characters: the message shows the first 60
+    with pytest.raises(ParameterError) as caught:
+        _canned().bindings({long_name: "x"})
+    assert "a" * 59 + "b" in str(caught.value) and long_name not in str(caught.value)
+    assert "it takes: none" in str(caught.value)
+
+
+def test_canned_integer_and_default_binding() -> None:
+    from ninek_graph.canned import Parameter, ParameterError
+
+    number = Parameter("n", "integer", "7", False, "a number")
+    assert number.bind("+5").value == "5" and number.bind(" -12 ").value == "-12"
+    assert number.bind("9" * 18).value == "9" * 18
+    with pytest.raises(ParameterError, match="must be an integer"):
+        number.bind("9" * 19)
+    assert number.bind(None).value == "7" and number.bind("").value == "7"
+    required = Parameter("m", "string", None, True, "the municipality")
+    with pytest.raises(ParameterError, match="missing required parameter 'm': the municipality"):
+        required.bind("")
+    with pytest.raises(ParameterError, match="NUL"):
+        required.bind("a\x00b")
+    iri = Parameter("i", "iri", None, True, "an IRI")
+    assert iri.bind("https://w3id.org/ninek/x").kind == "uri"
+    with pytest.raises(ParameterError, match="absolute IRI"):
+        iri.bind("not an iri")
+
+
+def test_canned_header_lines(tmp_path) -> None:
+    from ninek_graph.canned import parse_file
+
+    def parsed(header: str):
+        path = tmp_path / "q.rq"
+        path.write_text(header + "SELECT * {}\n", encoding="utf-8")
+        return parse_file(path)
+
+    ok = parsed("# title: T\n# description: D\n# param: m | key | required | help | ?mKey\n")
+    (param,) = ok.parameters
+    assert (param.name, param.type, param.required, param.variable) == ("m", "key", True, "mKey")
+    plain = parsed("# title: T\n# description: D\n# param: n | integer | 3 | help\n")
+    assert (plain.parameters[0].variable, plain.parameters[0].default) == ("n", "3")
+    for bad in (
+        "m | key | required",
+        "m | nosuchtype | required | help",
+        "m | key | required | help | mKey",
+        "m | key | required | help | ?x | y",
+    ):
+        with pytest.raises(ValueError, match="q.rq: malformed param line"):
+            parsed(f"# title: T\n# description: D\n# param: {bad}\n")
+    with pytest.raises(ValueError, match="needs '# title:' and '# description:'"):
+        parsed("# title: T\n")
+    with pytest.raises(ValueError, match="needs"):
+        parsed("# description: D\n")
