@@ -476,6 +476,9 @@ def test_canned_integer_and_default_binding() -> None:
         required.bind("")
     with pytest.raises(ParameterError, match="NUL"):
         required.bind("a\x00b")
+    text = Parameter("s", "string", None, True, "a name")
+    bound = text.bind("  Våle ")  # a string is bound as typed (only key parameters fold)
+    assert (bound.kind, bound.value) == ("literal", "  Våle ")
     iri = Parameter("i", "iri", None, True, "an IRI")
     assert iri.bind("https://w3id.org/ninek/x").kind == "uri"
     with pytest.raises(ParameterError, match="absolute IRI"):
