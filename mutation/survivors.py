@@ -120,6 +120,7 @@ SURVIVORS: dict[str, str] = {
     + "test_canned_unknown_parameters_named_up_to_max_named",
     "ninek_graph/canned.py:97: statement deleted": _KILLS
     + "test_canned_unknown_parameters_named_up_to_max_named",
+    "ninek_graph/canned.py:120: statement deleted": _KILLS + "test_canned_header_lines",
     # -- sparql_guard.py ---------------------------------------------------------------
     "ninek_graph/sparql_guard.py:97: `1` -> `2`": _KILLS
     + "test_guard_upper_cases_exactly_the_ascii_letters",
