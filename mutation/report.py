@@ -140,6 +140,9 @@ def render(results: dict) -> str:
             f"tests {record.get('baseline_seconds', '?')} s{without}{again}; tests: "
             + ", ".join(f"`{t}`" for t in record["tests"])
         )
+    notes = ROOT / "mutation" / "notes.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     missing = [t.name for t in TARGETS if t.name not in targets]
     if missing:
         lines += ["", "Not run yet: " + ", ".join(missing) + "."]
