@@ -510,3 +510,28 @@ def test_canned_header_lines(tmp_path) -> None:
         parsed("# title: T\n")
     with pytest.raises(ValueError, match="needs"):
         parsed("# description: D\n")
+
+
+# shapes/ninek.ttl:64 `sh:maxCount 1` on a project's dcterms:source dropped (found by the
+# shapes mutator): a project standing on two source lines violates the shape.
+def test_a_project_with_two_source_lines_violates_the_project_shape() -> None:
+    from pathlib import Path
+
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCTERMS, RDF
+
+    from ninek_graph import validate
+    from ninek_graph.namespaces import NK
+    from ninek_graph.ontology import ontology_graph
+
+    graph = Graph().parse(Path(__file__).parent / "data" / "shape_context.ttl", format="turtle")
+    project = next(graph.subjects(RDF.type, NK.Project))
+    lines = list(graph.subjects(RDF.type, NK.SourceLine))
+    other = next(line for line in lines if (project, DCTERMS.source, line) not in graph)
+    graph.add((project, DCTERMS.source, URIRef(other)))
+    conforms, results = validate.run(graph, validate.project_shapes(), ontology_graph())
+    assert not conforms
+    assert any(
+        r.focus == str(project) and r.path == str(DCTERMS.source) and "exactly one" in r.message
+        for r in results
+    ), [r.as_text() for r in results]
