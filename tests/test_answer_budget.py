@@ -23,22 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
 from ninek_graph.html_results import MAX_CELL_CHARS, table
+from tests.apps import make_app
 
 HTML = {"Accept": "text/html"}
 MIB = 1 << 20
 #: 64 '<' characters, doubled by the query as often as needed.
 LT64 = "<" * 64
-
-
-def make_app(dist: Path, **config):
-    from ninek_graph.app import create_app
-    from ninek_graph.embedded import OxigraphBackend
-
-    backend = OxigraphBackend.from_files(
-        {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"}, workers=1)
-    return create_app({"dist": str(dist), **config}, backend=backend), backend
 
 
 @pytest.fixture(scope="module")

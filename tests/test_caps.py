@@ -22,23 +22,14 @@ from urllib.parse import quote
 
 import pytest
 
-from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
 from ninek_graph.pages_search import MAX_QUERY_CHARS, MAX_WORDS
 from ninek_graph.sparql_view import MAX_PARAMETERS
+from tests.apps import make_app
 
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
 #: Upper bound for a request that must not hang (the old code took 20-60 s for each case).
 NO_HANG_S = 5.0
-
-
-def make_app(dist: Path, **config):
-    from ninek_graph.app import create_app
-    from ninek_graph.embedded import OxigraphBackend
-
-    backend = OxigraphBackend.from_files(
-        {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"}, workers=1)
-    return create_app({"dist": str(dist), **config}, backend=backend), backend
 
 
 @pytest.fixture(scope="module")

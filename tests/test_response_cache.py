@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH
+from tests.apps import make_app
 
 CANNED = "/queries/municipality-projects?municipality=T%C3%B8nsberg&format=json"
-
-
-def make_app(dist: Path, **config):
-    from ninek_graph.app import create_app
-    from ninek_graph.embedded import OxigraphBackend
-
-    backend = OxigraphBackend.from_files(
-        {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"}, workers=1)
-    return create_app({"dist": str(dist), **config}, backend=backend), backend
 
 
 @pytest.fixture(scope="module")

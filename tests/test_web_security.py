@@ -32,6 +32,7 @@ import requests
 
 from ninek_graph.backend import DATA_GRAPH, ONTOLOGY_GRAPH, Term
 from ninek_graph.results import parse_triples, serialize_triples
+from tests.apps import make_app
 from tests.live_server import free_port, start_server
 
 BASE = "https://w3id.org/ninek/"
@@ -40,15 +41,6 @@ SRJ = {"Accept": "application/sparql-results+json"}
 TEXT = {"Accept": "text/plain"}
 SECURITY = "ninek_graph.security"
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-
-
-def make_app(dist: Path, **config):
-    from ninek_graph.app import create_app
-    from ninek_graph.embedded import OxigraphBackend
-
-    backend = OxigraphBackend.from_files(
-        {DATA_GRAPH: dist / "ninek.nt", ONTOLOGY_GRAPH: dist / "ontology.nt"}, workers=1)
-    return create_app({"dist": str(dist), **config}, backend=backend), backend
 
 
 @pytest.fixture(scope="module")
