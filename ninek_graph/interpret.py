@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -52,6 +52,69 @@ CHANGE_KEYS = {"kind", "from", "to", "year", "text", "certainty"}
 PLACE_KEYS = {"agent", "text"}
 ORG_LINK_KEYS = {"relation", "agent", "year", "text", "certainty"}
 CERTAINTIES = {"stated", "inferred"}
+EVIDENCE = "evidence"  # a `text`: a string or a list of strings, checked by _RowChecker.evidence
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One kind of curated statement: the keys it may have, and those it must have with
+    their type. A missing or mistyped field is then one message naming the file, the line
+    and the field, not a KeyError deep in a check. ``EVIDENCE`` fields are only required
+    here; their type and words are checked by :meth:`_RowChecker.evidence`, whose message
+    names the statement (``role declined-funder of husbanken``)."""
+
+    allowed: frozenset[str]
+    required: dict[str, Any]
+
+    def problem(self, value: Any, what: str) -> str | None:
+        """What is wrong with ``value``'s keys, or None."""
+        if not isinstance(value, dict):
+            return f"{what} must be a mapping, not {value!r}"
+        unknown = set(value) - self.allowed
+        if unknown:
+            return f"unknown key(s) {sorted(unknown)} in {what}; allowed: {sorted(self.allowed)}"
+        for name, kind in self.required.items():
+            if name not in value:
+                return f"{what} {value!r} has no {name!r} (it needs {sorted(self.required)})"
+            item = value[name]
+            if kind is not EVIDENCE and (not isinstance(item, kind) or (
+                    kind is int and isinstance(item, bool))):
+                return f"{what}: {name} must be {kind.__name__}, not {item!r}"
+        return None
+
+
+def _shape(allowed: set[str], **required: Any) -> Shape:
+    return Shape(frozenset(allowed), required)
+
+
+# One shape per kind of statement (see Shape); the key is the kind, not the message.
+AGENT_STATEMENT = _shape(AGENT_KEYS, agent=str, text=EVIDENCE)
+PLACE = _shape(PLACE_KEYS, agent=str, text=EVIDENCE)
+SHAPES = {
+    "entry": _shape(ROW_KEYS, line=int, id=str),
+    "alt_title": _shape({"title", "text"}, text=EVIDENCE),
+    "period": _shape(PERIOD_KEYS, text=EVIDENCE),
+    "participants": _shape(PARTICIPANTS_KEYS),
+    "all_members": _shape({"text", "count"}, text=EVIDENCE),
+    "participant": AGENT_STATEMENT,
+    "role": _shape(AGENT_KEYS, agent=str, role=str, text=EVIDENCE),
+    "classification": _shape({"concept", "text", "certainty"}, concept=str),
+    "money": _shape(MONEY_KEYS, kind=str, text=EVIDENCE),
+    "recipient": AGENT_STATEMENT,
+    "approval": _shape({"date", "text"}, text=EVIDENCE),
+    "place": PLACE,
+    "link": _shape(LINK_KEYS, relation=str, to=str, text=EVIDENCE),
+    "milestone": _shape(MILESTONE_KEYS, state=str, text=EVIDENCE),
+    "decision": _shape(DECISION_KEYS, agent=str, outcome=str, text=EVIDENCE),
+    "condition": PLACE,
+    "outcome": _shape(OUTCOME_KEYS, kind=str, text=EVIDENCE),
+    "location": PLACE,
+    "organisation_change": _shape(CHANGE_KEYS, kind=str, to=str, text=EVIDENCE,
+                                  **{"from": list}),
+    "organisation_link": _shape(ORG_LINK_KEYS, relation=str, agent=str, text=EVIDENCE),
+    "figure": _shape(FIGURE_KEYS, quantity=int, text=EVIDENCE),
+    "note": _shape(NOTE_KEYS, kind=str, text=EVIDENCE),
+}
 # sections of agents.yaml and the IRI kind of their agents
 AGENT_SECTIONS = {"municipalities": "municipality", "organisations": "organisation",
                   "groups": "group", "unnamed": "unnamed"}
@@ -209,27 +272,31 @@ class _RowChecker:
     known_agents: set[str]
     interpretation: Interpretation
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> NoReturn:
         raise InterpretationError(f"{self.where}: {message}")
 
-    def keys(self, value: dict[str, Any], allowed: set[str], what: str) -> None:
-        if not isinstance(value, dict):
-            self.fail(f"{what} must be a mapping, not {value!r}")
-        unknown = set(value) - allowed
-        if unknown:
-            self.fail(f"unknown key(s) {sorted(unknown)} in {what}; allowed: {sorted(allowed)}")
+    def keys(self, value: Any, kind: str, what: str) -> None:
+        """Check ``value`` against the shape of its kind (:data:`SHAPES`)."""
+        problem = SHAPES[kind].problem(value, what)
+        if problem:
+            self.fail(problem)
 
     def evidence(self, value: Any, what: str) -> None:
-        for text in evidence_texts(value):
+        try:
+            texts = evidence_texts(value)
+        except InterpretationError as error:
+            self.fail(f"evidence for {what}: {error}")
+        for text in texts:
             if not text or text not in self.row.raw:
                 self.fail(f"evidence for {what} does not occur verbatim in the row: {text!r}")
 
     def agent(self, agent_id: str, what: str) -> None:
-        if agent_id not in self.known_agents:
+        if not isinstance(agent_id, str) or agent_id not in self.known_agents:
             self.fail(f"{what} names unknown agent {agent_id!r} (see agents.yaml)")
 
     def concept(self, scheme: str, concept_id: str, what: str) -> None:
-        if concept_id not in self.interpretation.concept_ids(scheme):
+        if not isinstance(concept_id, str) or (
+                concept_id not in self.interpretation.concept_ids(scheme)):
             self.fail(f"{what} {concept_id!r} is not a concept of scheme {scheme!r}")
 
     def certainty(self, value: dict[str, Any], what: str) -> None:
@@ -237,17 +304,18 @@ class _RowChecker:
             self.fail(f"{what}: certainty must be one of {sorted(CERTAINTIES)}")
 
     def check(self, entry: dict[str, Any]) -> None:
-        self.keys(entry, ROW_KEYS, "the entry")
+        self.keys(entry, "entry", "the entry")
         if not entry.get("id"):
             self.fail("the entry has no id")
         for alt in entry.get("alt_titles", []):
+            self.keys(alt, "alt_title", "an alternative title")
             self.evidence(alt["text"], "an alternative title")
         if "period" in entry:
             self.period(entry["period"])
         if "participants" in entry:
             self.participants(entry["participants"])
         for role in entry.get("roles", []):
-            self.keys(role, AGENT_KEYS, "a role")
+            self.keys(role, "role", "a role")
             self.agent(role["agent"], "a role")
             self.concept("role", role["role"], "role")
             self.evidence(role["text"], f"role {role['role']} of {role['agent']}")
@@ -260,28 +328,28 @@ class _RowChecker:
         for money in entry.get("money", []):
             self.money(money)
         for link in entry.get("links", []):
-            self.keys(link, LINK_KEYS, "a link")
+            self.keys(link, "link", "a link")
             self.concept("relation", link["relation"], "relation")
             self.evidence(link["text"], "a link")
             self.certainty(link, "a link")
         for milestone in entry.get("milestones", []):
-            self.keys(milestone, MILESTONE_KEYS, "a milestone")
+            self.keys(milestone, "milestone", "a milestone")
             if milestone.get("state") not in {"delivered", "due"}:
                 self.fail("a milestone's state must be 'delivered' or 'due'")
             self.evidence(milestone["text"], "a milestone")
             self.certainty(milestone, "a milestone")
         for decision in entry.get("decisions", []):
-            self.keys(decision, DECISION_KEYS, "a decision")
+            self.keys(decision, "decision", "a decision")
             self.agent(decision["agent"], "a decision")
             self.concept("decision-outcome", decision["outcome"], "decision outcome")
             self.evidence(decision["text"], "a decision")
             self.certainty(decision, "a decision")
             if "condition" in decision:
-                self.keys(decision["condition"], PLACE_KEYS, "a decision's condition")
+                self.keys(decision["condition"], "condition", "a decision's condition")
                 self.agent(decision["condition"]["agent"], "a decision's condition")
                 self.evidence(decision["condition"]["text"], "a decision's condition")
         for outcome in entry.get("outcomes", []):
-            self.keys(outcome, OUTCOME_KEYS, "an outcome")
+            self.keys(outcome, "outcome", "an outcome")
             self.concept("outcome", outcome["kind"], "outcome")
             self.evidence(outcome["text"], "an outcome")
             self.certainty(outcome, "an outcome")
@@ -290,11 +358,11 @@ class _RowChecker:
             if "agent" in outcome:
                 self.agent(outcome["agent"], "an outcome")
             if "location" in outcome:
-                self.keys(outcome["location"], PLACE_KEYS, "an outcome's location")
+                self.keys(outcome["location"], "location", "an outcome's location")
                 self.agent(outcome["location"]["agent"], "an outcome's location")
                 self.evidence(outcome["location"]["text"], "an outcome's location")
         for change in entry.get("organisation_changes", []):
-            self.keys(change, CHANGE_KEYS, "an organisation change")
+            self.keys(change, "organisation_change", "an organisation change")
             if change.get("kind") not in {"merger", "absorption"}:
                 self.fail("an organisation change's kind must be 'merger' or 'absorption'")
             for agent in [*change["from"], change["to"]]:
@@ -302,14 +370,14 @@ class _RowChecker:
             self.evidence(change["text"], "an organisation change")
             self.certainty(change, "an organisation change")
         for link in entry.get("organisation_links", []):
-            self.keys(link, ORG_LINK_KEYS, "an organisation link")
+            self.keys(link, "organisation_link", "an organisation link")
             if link["relation"] not in {"founded", "dissolved", "transferred-to"}:
                 self.fail(f"unknown organisation relation {link['relation']!r}")
             self.agent(link["agent"], "an organisation link")
             self.evidence(link["text"], "an organisation link")
             self.certainty(link, "an organisation link")
         for figure in entry.get("figures", []):
-            self.keys(figure, FIGURE_KEYS, "a figure")
+            self.keys(figure, "figure", "a figure")
             if not isinstance(figure.get("quantity"), int) or figure["quantity"] < 0:
                 self.fail("a figure needs a whole, non-negative quantity")
             if str(figure["quantity"]) not in figure["text"]:
@@ -317,12 +385,12 @@ class _RowChecker:
             self.evidence(figure["text"], "a figure")
             self.certainty(figure, "a figure")
         for note in entry.get("notes", []):
-            self.keys(note, NOTE_KEYS, "a note")
+            self.keys(note, "note", "a note")
             self.concept("note-kind", note["kind"], "note kind")
             self.evidence(note["text"], "a data-quality note")
 
     def period(self, period: dict[str, Any]) -> None:
-        self.keys(period, PERIOD_KEYS, "the period")
+        self.keys(period, "period", "the period")
         self.evidence(period["text"], "the period")
         start, end = period.get("start"), period.get("end")
         if not isinstance(start, int):
@@ -335,16 +403,16 @@ class _RowChecker:
             self.fail(f"the period ends ({end}) before it starts ({start})")
 
     def participants(self, participants: dict[str, Any]) -> None:
-        self.keys(participants, PARTICIPANTS_KEYS, "participants")
+        self.keys(participants, "participants", "participants")
         if "all_members" in participants:
             value = participants["all_members"]
-            self.keys(value, {"text", "count"}, "all_members")
+            self.keys(value, "all_members", "all_members")
             self.evidence(value["text"], "all members")
             if value.get("count") not in (None, 7, 9):
                 self.fail("all_members.count must be 7 or 9 (the counts the source uses)")
         for key in ("minus", "agents"):
             for agent in participants.get(key, []):
-                self.keys(agent, AGENT_KEYS, f"participants.{key}")
+                self.keys(agent, "participant", f"participants.{key}")
                 self.agent(agent["agent"], f"participants.{key}")
                 self.evidence(agent["text"], f"participant {agent['agent']}")
                 self.certainty(agent, f"participants.{key}")
@@ -358,7 +426,7 @@ class _RowChecker:
     def classification(self, scheme: str, value: Any) -> None:
         if isinstance(value, str):
             value = {"concept": value}
-        self.keys(value, {"concept", "text", "certainty"}, scheme)
+        self.keys(value, "classification", scheme)
         self.concept(scheme, value["concept"], scheme)
         self.certainty(value, scheme)
         text = value.get("text")
@@ -376,7 +444,7 @@ class _RowChecker:
         return self.row.fields.get(scheme, "").strip() in spellings
 
     def money(self, money: dict[str, Any]) -> None:
-        self.keys(money, MONEY_KEYS, "a money statement")
+        self.keys(money, "money", "a money statement")
         if money.get("kind") not in MONEY_KINDS:
             self.fail(f"money kind must be one of {sorted(MONEY_KINDS)}")
         self.evidence(money["text"], f"a {money['kind']}")
@@ -400,14 +468,15 @@ class _RowChecker:
             if money.get("funder_certainty", "stated") not in ("stated", "inferred"):
                 self.fail("funder_certainty is stated or inferred")
         for recipient in money.get("recipients", []):
-            self.keys(recipient, AGENT_KEYS, "a recipient")
+            self.keys(recipient, "recipient", "a recipient")
             self.agent(recipient["agent"], "a recipient")
             self.evidence(recipient["text"], "a recipient")
             self.certainty(recipient, "a recipient")
         if "approved" in money:
+            self.keys(money["approved"], "approval", "an approval date")
             self.evidence(money["approved"]["text"], "an approval date")
         for place in money.get("places", []):
-            self.keys(place, PLACE_KEYS, "a place")
+            self.keys(place, "place", "a place")
             self.agent(place["agent"], "a place")
             self.evidence(place["text"], "a place")
         if "purpose" in money:
