@@ -219,12 +219,18 @@ def evidence_texts(value: Any) -> list[str]:
 
 def _check(interpretation: Interpretation, document: SourceDocument) -> None:
     entries = {row.line: row for row in document.entries()}
+    # Both lists in one message: an entry moved to a wrong line leaves a row without one,
+    # and the reader needs the wrong line (and its file) as much as the orphaned row.
+    problems = [
+        f"{interpretation.files[line]}, line {line}: a curated entry for a line that is not "
+        "a table row"
+        for line in sorted(set(interpretation.rows) - set(entries), key=repr)
+    ]
     missing = sorted(set(entries) - set(interpretation.rows))
     if missing:
-        raise InterpretationError(f"source rows with no curated entry: lines {missing}")
-    extra = sorted(set(interpretation.rows) - set(entries))
-    if extra:
-        raise InterpretationError(f"curated entries for lines that are not table rows: {extra}")
+        problems.insert(0, f"source rows with no curated entry: lines {missing}")
+    if problems:
+        raise InterpretationError("; ".join(problems))
     known_agents = {
         entry["id"]
         for kind in AGENT_SECTIONS

@@ -110,18 +110,19 @@ def test_bad_curated_input_is_refused_naming_file_line_and_field(tmp_path, docum
 
 
 def test_a_row_with_its_entry_moved_to_another_line_is_reported(tmp_path, document):
-    """The entry of line 17 claims line 15 (a header, not a row): line 17 has no entry."""
+    """The entry of line 17 claims line 15 (a header, not a row): line 17 has no entry, and
+    the message names the file and the entry's wrong line as well."""
     directory = damaged(tmp_path, ROWS, "- line: 17\n", "- line: 15\n")
-    with pytest.raises(interpret.InterpretationError, match=r"no curated entry: lines \[17\]"):
+    orphan = r"no curated entry: lines \[17\]"
+    with pytest.raises(interpret.InterpretationError, match=orphan) as caught:
         interpret.load(document, directory)
+    assert f"{ROWS}, line 15: a curated entry for a line that is not a table row" in str(
+        caught.value)
 
 
 # Damage the checker does not report as it should: each is a real defect (see the reasons);
 # strict, so a fix turns them into failures that ask for the mark to go.
 DEFECTS = {
-    "entry-moved-to-a-line-that-is-no-row": (
-        ROWS, "- line: 17\n", "- line: 15\n", (ROWS, "line 15"),
-        "only the orphaned row (17) is named, not the file or the entry's wrong line 15"),
     "note-past-the-last-line": (
         "notes.yaml", "line: 66\n", "line: 9999\n", ("notes.yaml", "header-resultat", "9999"),
         "document.lines[note['line'] - 1] raises a bare IndexError"),
