@@ -114,6 +114,9 @@ SHAPES = {
     "organisation_link": _shape(ORG_LINK_KEYS, relation=str, agent=str, text=EVIDENCE),
     "figure": _shape(FIGURE_KEYS, quantity=int, text=EVIDENCE),
     "note": _shape(NOTE_KEYS, kind=str, text=EVIDENCE),
+    "document_note": _shape({"id", "kind", "line", "text", "note"}, id=str, kind=str,
+                            line=int, text=str),
+    "line_evidence": _shape({"agent", "line", "text"}, line=int, text=str),
 }
 # sections of agents.yaml and the IRI kind of their agents
 AGENT_SECTIONS = {"municipalities": "municipality", "organisations": "organisation",
@@ -243,10 +246,7 @@ def _check(interpretation: Interpretation, document: SourceDocument) -> None:
                 f"agents.yaml {entry['id']}: an unnamed agent has evidence (a fixed one) or "
                 "per_row: true (one per row, with the row's words), not both or neither")
         for item in evidence + ([entry["member_of"]] if "member_of" in entry else []):
-            if item["text"] not in document.lines[item["line"] - 1]:
-                raise InterpretationError(
-                    f"agents.yaml {entry['id']}: evidence {item['text']!r} not on line "
-                    f"{item['line']}")
+            _check_line_evidence(document, item, "line_evidence", f"agents.yaml {entry['id']}")
     ids: dict[tuple[str, str], int] = {}
     for line, entry in interpretation.rows.items():
         row = entries[line]
@@ -263,12 +263,26 @@ def _check(interpretation: Interpretation, document: SourceDocument) -> None:
             for end in (link.get("from", entry["id"]), link["to"]):
                 if end not in project_ids:
                     raise InterpretationError(f"line {line}: link to unknown project {end!r}")
-    for note in interpretation.notes:
-        source_line = document.lines[note["line"] - 1]
-        if note["text"] not in source_line:
-            raise InterpretationError(
-                f"notes.yaml {note['id']}: evidence {note['text']!r} not on line {note['line']}"
-            )
+    for number, note in enumerate(interpretation.notes, 1):
+        name = note.get("id", f"note {number}") if isinstance(note, dict) else f"note {number}"
+        _check_line_evidence(document, note, "document_note", f"notes.yaml {name}")
+
+
+def _check_line_evidence(document: SourceDocument, item: Any, kind: str, where: str) -> None:
+    """Evidence that names its own source line (notes.yaml, agents.yaml): the shape, the line
+    in 1..the number of lines (0 would read the last line through Python's negative index),
+    and non-empty text on that line (the empty string occurs in every line)."""
+    problem = SHAPES[kind].problem(item, "the entry")
+    if problem:
+        raise InterpretationError(f"{where}: {problem}")
+    line, text = item["line"], item["text"]
+    count = len(document.lines) - (document.lines[-1:] == [""])  # a final newline ends one
+    if not 1 <= line <= count:
+        raise InterpretationError(
+            f"{where}: line {line} is not a line of the source (1..{count})")
+    if not text or text not in document.lines[line - 1]:
+        raise InterpretationError(
+            f"{where}: evidence {text!r} not on line {line} (text must occur verbatim)")
 
 
 @dataclass

@@ -95,6 +95,24 @@ BAD = {
     "evidence-not-text": (
         ROWS, HUSBANKEN, HUSBANKEN.replace('"Husbanken gir ikke tilskudd"', "5"),
         (ROWS, "line 17", "role declined-funder of husbanken", "must be a string")),
+    # notes.yaml and agents.yaml name their own source line: 1..96, and non-empty evidence
+    "note-past-the-last-line": (
+        "notes.yaml", "line: 66\n", "line: 9999\n",
+        ("notes.yaml", "header-resultat", "line 9999 is not a line of the source (1..96)")),
+    "note-one-past-the-last-line": (
+        "notes.yaml", 'line: 66\n    text: "Resultat"', 'line: 97\n    text: "Tunge trender"',
+        ("notes.yaml", "header-resultat", "line 97 is not a line of the source (1..96)")),
+    "note-on-line-0": (  # line 0 used to read lines[-1], the last line, which holds the text
+        "notes.yaml", 'line: 66\n    text: "Resultat"', 'line: 0\n    text: "Tunge trender"',
+        ("notes.yaml", "header-resultat", "line 0 is not a line of the source")),
+    "note-with-empty-evidence": (  # '' occurs in every line
+        "notes.yaml", 'text: "Resultat"', 'text: ""',
+        ("notes.yaml", "header-resultat", "evidence '' not on line 66")),
+    "note-without-a-line": (
+        "notes.yaml", "    line: 66\n", "", ("notes.yaml", "header-resultat", "has no 'line'")),
+    "agent-evidence-on-line-0": (
+        "agents.yaml", '{line: 21, text: "Adm leder 9k"}', '{line: 0, text: "Adm leder 9k"}',
+        ("agents.yaml", "adm-leder-9k", "line 0 is not a line of the source")),
 }
 
 
@@ -120,34 +138,12 @@ def test_a_row_with_its_entry_moved_to_another_line_is_reported(tmp_path, docume
         caught.value)
 
 
-# Damage the checker does not report as it should: each is a real defect (see the reasons);
-# strict, so a fix turns them into failures that ask for the mark to go.
-DEFECTS = {
-    "note-past-the-last-line": (
-        "notes.yaml", "line: 66\n", "line: 9999\n", ("notes.yaml", "header-resultat", "9999"),
-        "document.lines[note['line'] - 1] raises a bare IndexError"),
-    "note-on-line-0": (
-        "notes.yaml", 'line: 66\n    text: "Resultat"', 'line: 0\n    text: "Tunge trender"',
-        ("notes.yaml", "header-resultat", "line 0"),
-        "line 0 reads lines[-1], the last line, which holds the text: the note is accepted"),
-    "note-with-empty-evidence": (
-        "notes.yaml", 'text: "Resultat"', 'text: ""', ("notes.yaml", "header-resultat"),
-        "'' is in every line: the notes check lacks the row checker's empty-evidence test"),
-}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=reason))
-    for case, (*_, reason) in DEFECTS.items()
-])
-def test_bad_curated_input_the_checker_misreports(tmp_path, document, case):
-    name, old, new, fragments, _ = DEFECTS[case]
-    directory = damaged(tmp_path, name, old, new)
-    with pytest.raises(interpret.InterpretationError) as caught:
-        interpret.load(document, directory)
-    message = str(caught.value)
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
+def test_a_note_on_the_last_line_of_the_source_is_accepted(tmp_path, document):
+    """The upper boundary of the range: line 96 is the last line, and holds the text."""
+    directory = damaged(tmp_path, "notes.yaml", 'line: 66\n    text: "Resultat"',
+                        'line: 96\n    text: "Tunge trender"')
+    loaded = interpret.load(document, directory)
+    assert loaded.notes[0]["line"] == 96 == len(document.lines)
 
 
 # --- the command line: exit code 2, file/line/field named, previous dist/ untouched ---------
