@@ -56,7 +56,13 @@ class Parameter:
             object.__setattr__(self, "variable", self.name)
 
     def bind(self, raw: str | None) -> Term:
-        """The RDF term for the raw value (``None``: use the default or fail)."""
+        """The RDF term for the raw value (``None``: use the default or fail).
+
+        A ``key`` is put in its normal form *before* the required check: white space alone
+        (a space, a tab, a no-break space) normalises to nothing, and must be the 400 of a
+        missing parameter, not a bound ``''`` that quietly matches no row."""
+        if raw is not None and self.type == "key":
+            raw = match_key(raw)
         if raw is None or raw == "":
             if self.required:
                 raise ParameterError(
