@@ -78,6 +78,21 @@ class LiveServer:
             pass
 
 
+def group_pids(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (a server started by :func:`start_server`
+    leads its own group: the gunicorn master, its workers and their query workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rfind(")") + 2:].split()[2]) == pgid:
+                pids.append(int(entry))
+    return pids
+
+
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)  # the group we created with start_new_session

@@ -46,15 +46,16 @@ def store() -> ox.Store:
     return store
 
 
-def guard_accepts(text: str) -> bool:
+def guard_dataset(text: str) -> list[str] | None:
+    """The graphs the guard read in the text's dataset clauses, or None when it refuses it.
+
+    The secret graph is "allowed" so that the guard's own FROM reading is visible: a text it
+    accepts must name the graph in its dataset whenever the engine selects it."""
     try:
         info = check(text, allowed_graphs={SECRET_GRAPH}, max_length=20_000)
     except QueryError:
-        return False
-    # The secret graph is "allowed" so that the guard's own FROM reading is visible: a text it
-    # accepts must name the graph in its dataset whenever the engine selects it.
-    guard_accepts.from_graphs = info.from_graphs + info.from_named_graphs  # type: ignore[attr-defined]
-    return True
+        return None
+    return info.from_graphs + info.from_named_graphs
 
 
 def engine_run(store: ox.Store, text: str) -> list | None:
@@ -70,12 +71,13 @@ def engine_run(store: ox.Store, text: str) -> list | None:
 
 
 def assert_same_reading(store: ox.Store, listener: Listener, text: str) -> None:
-    if not guard_accepts(text):
+    dataset = guard_dataset(text)
+    if dataset is None:
         return
     before = listener.connections
     rows = engine_run(store, text) or []
     assert listener.connections == before, f"the engine ran a SERVICE the guard accepted: {text!r}"
-    names_secret = SECRET_GRAPH in guard_accepts.from_graphs  # type: ignore[attr-defined]
+    names_secret = SECRET_GRAPH in dataset
     leaked = any("urn:secret" in str(row) for row in rows)
     assert names_secret or not leaked, f"the engine read FROM the guard did not see: {text!r}"
 

@@ -41,7 +41,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.live_server import NINEK, LiveServer, free_port, start_server
+from tests.live_server import NINEK, LiveServer, free_port, group_pids, start_server
 
 QUERY_TIMEOUT_S = 2
 REQUEST_TIMEOUT_S = 20.0  # no single request may take longer: a hang fails the test
@@ -681,19 +681,6 @@ def test_fuzz_sparql_token_soup(server: LiveServer, tokens: list[str]):
 
 
 # -- memory and processes of the server ------------------------------------------------------
-def group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rfind(")") + 2:].split()[2]) == pgid:
-                pids.append(int(entry))
-    return pids
-
-
 def group_rss(pgid: int) -> int:
     total = 0
     for pid in group_pids(pgid):

@@ -48,7 +48,7 @@ from ninek_graph.http_front import (
     header_limit,
 )
 from ninek_graph.settings import BY_NAME
-from tests.live_server import NINEK, LiveServer, free_port, start_server
+from tests.live_server import NINEK, LiveServer, free_port, group_pids, start_server
 
 MAX_QUERY_LENGTH = BY_NAME["max_query_length"].default
 MAX_BODY = BY_NAME["max_request_kib"].default * 1024
@@ -164,19 +164,6 @@ def closed_after(sock: socket.socket, limit: float, *, drip: bytes = b"",
 
 
 # -- processes -----------------------------------------------------------------------------
-def group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rfind(")") + 2:].split()[2]) == pgid:
-                pids.append(int(entry))
-    return pids
-
-
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU time of the server's processes (their exited children included)."""
     ticks = 0
