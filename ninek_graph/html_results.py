@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 
 from .backend import QueryOutcome, Term
 from .links import linkable, own_path
-from .results import _term_from_json
+from .results import row_from_binding
 
 #: Most characters of one value a page shows; the rest is in the downloads.
 MAX_CELL_CHARS = 4_000
@@ -110,8 +110,7 @@ def _head(outcome: QueryOutcome, limit: int) -> tuple[list, int]:
         if outcome.json_body is not None:
             bindings = json.loads(outcome.json_body)["results"]["bindings"]
             variables = outcome.variables
-            rows = [[_term_from_json(b[v]) if v in b else None for v in variables]
-                    for b in bindings[:limit]]
+            rows = [row_from_binding(b, variables) for b in bindings[:limit]]
             return rows, len(bindings)
         return outcome.rows[:limit], len(outcome.rows)
     return [list(t) for t in outcome.triples[:limit]], len(outcome.triples)

@@ -536,6 +536,11 @@ def parse_triples(data: bytes, media_type: str) -> list[tuple[Term, Term, Term]]
 
 
 # --- Reading SPARQL JSON results back ---------------------------------------------------------
+def row_from_binding(binding: Mapping[str, Any], variables: Sequence[str]) -> list[Term | None]:
+    """One solution of SPARQL JSON results (section 3.2.2) as terms, None where unbound."""
+    return [_term_from_json(binding[v]) if v in binding else None for v in variables]
+
+
 def _term_from_json(obj: Mapping[str, Any]) -> Term:
     kind = obj["type"]
     if kind == "triple":
@@ -571,9 +576,7 @@ def parse_json_results(data: bytes | str, *, max_rows: int | None = None) -> Que
                     f"Only the first {max_rows:,} rows are shown; the answer has more."
                 )
                 break
-            outcome.rows.append([
-                _term_from_json(binding[v]) if v in binding else None for v in variables
-            ])
+            outcome.rows.append(row_from_binding(binding, variables))
         return outcome
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
         raise ValueError(f"not a SPARQL JSON results document: {error}") from None
